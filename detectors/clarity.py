@@ -1,0 +1,110 @@
+"""``BLURRY``, ``LOW_RESOLUTION``, ``POOR_EXPOSURE`` and blank pages (``WRONG_DOCUMENT``).
+
+The measures come from ``pipeline.quality`` and are recorded on the page; this module only
+decides. Thresholds were calibrated on rendered certificate pages at 100-300 DPI with
+Gaussian blur of 0-5.5 pt (bench/calibrate_clarity.py): OCR still reads every page up to
+blur_px 1.9 and fails from 2.6 on, at every DPI.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pipeline.models import Finding, FindingCode, Page
+from pipeline.screen import PageContext
+
+
+class ClarityConfig(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    max_blur_px: float = Field(
+        2.3, description="edge blur (sigma, px) at 32-px text lines; readable <= 1.9, unreadable >= 2.6"
+    )
+    min_dpi: float = Field(90, description="scan resolution below which small print is lost (contract: ~100 DPI)")
+    min_text_px: float = Field(
+        13, description="OCR line height of the smaller body text in original pixels; 10.5 pt at ~80 DPI"
+    )
+    min_long_side_px: int = Field(600, description="a whole page with no readable text smaller than this is unusable")
+    min_photo_side_px: int = Field(120, description="short side of an ID photo: a one-inch photo at ~100 DPI")
+    max_paper_dark: float = Field(110, description="90th-percentile grey (0-255) below which paper reads as dark")
+    min_contrast: float = Field(70, description="paper minus ink grey levels below which text is washed out")
+    max_glare_fraction: float = Field(0.02, description="share of the page blown out by a hot spot")
+    blank_spread: float = Field(6.0, description="grey-level standard deviation of a blank page")
+    blank_ink_fraction: float = Field(0.002, description="share of inked pixels on a blank page")
+    photo_slots: frozenset[str] = Field(
+        frozenset({"photo"}), description="slots holding a photograph, judged by the face checks, not by text"
+    )
+
+
+def detect(page: Page, ctx: PageContext, config: ClarityConfig | None = None) -> list[Finding]:
+    cfg = config or ctx.config_for("clarity", ClarityConfig)
+    m = page.metrics
+    is_photo = page.slot in cfg.photo_slots
+    if not is_photo and _is_blank(m, cfg) and not page.lines:
+        return [
+            page.finding(
+                FindingCode.WRONG_DOCUMENT,
+                "空白页：页面上没有可辨认的内容",
+                evidence={"spread": round(m["spread"], 2), "ink_fraction": round(m["ink_fraction"], 4), "score": 0.9},
+            )
+        ]
+    out: list[Finding] = []
+    low_res = _low_resolution(page, cfg, is_photo)
+    if low_res:
+        out.append(page.finding(FindingCode.LOW_RESOLUTION, low_res[0], evidence=low_res[1]))
+    blur = m.get("blur_px", 0.0)
+    if not is_photo and blur > cfg.max_blur_px and not low_res:
+        out.append(
+            page.finding(
+                FindingCode.BLURRY,
+                "页面模糊，文字无法清晰辨认；请重新扫描上传",
+                evidence={
+                    "blur_px": None if blur == float("inf") else round(blur, 2),
+                    "threshold": cfg.max_blur_px,
+                    "ocr_confidence": round(m.get("ocr_confidence", 0.0), 3),
+                    "score": 0.95 if blur > cfg.max_blur_px * 1.2 else 0.7,
+                },
+            )
+        )
+    exposure = None if m.get("born_digital") else _exposure_problem(m, cfg)
+    if exposure:
+        out.append(page.finding(FindingCode.POOR_EXPOSURE, exposure, evidence=_round(m, "paper_level", "contrast", "glare_fraction")))
+    return out
+
+
+def _is_blank(m: dict[str, float], cfg: ClarityConfig) -> bool:
+    return m["spread"] < cfg.blank_spread or m["ink_fraction"] < cfg.blank_ink_fraction and m["spread"] < 2 * cfg.blank_spread
+
+
+def _low_resolution(page: Page, cfg: ClarityConfig, is_photo: bool) -> tuple[str, dict] | None:
+    m = page.metrics
+    w, h = m["orig_width"], m["orig_height"]
+    if is_photo:
+        if min(w, h) < cfg.min_photo_side_px:
+            return "照片分辨率过低", {"width": int(w), "height": int(h), "min_side_px": cfg.min_photo_side_px}
+        return None
+    if page.dpi is not None and page.dpi < cfg.min_dpi:
+        return f"扫描分辨率过低（约{page.dpi:.0f} DPI），小字无法辨认", {"dpi": round(page.dpi, 1), "min_dpi": cfg.min_dpi}
+    small = m.get("small_text_px")
+    if small is not None and small < cfg.min_text_px:
+        return (
+            "图像分辨率过低，文字过小无法辨认",
+            {"text_height_px": round(small, 1), "min_text_px": cfg.min_text_px},
+        )
+    if small is None and max(w, h) < cfg.min_long_side_px:
+        return "图像尺寸过小，无法辨认内容", {"width": int(w), "height": int(h)}
+    return None
+
+
+def _exposure_problem(m: dict[str, float], cfg: ClarityConfig) -> str | None:
+    if m["paper_level"] < cfg.max_paper_dark:
+        return "页面过暗，请在光线充足处重新拍摄或扫描"
+    if m["contrast"] < cfg.min_contrast:
+        return "页面发白、对比度过低，文字不清"
+    if m["glare_fraction"] > cfg.max_glare_fraction:
+        return "页面有反光，部分文字被遮挡"
+    return None
+
+
+def _round(m: dict[str, float], *keys: str) -> dict[str, float]:
+    return {k: round(m[k], 3) for k in keys if k in m}

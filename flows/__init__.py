@@ -1,0 +1,1 @@
+"""Prefect flows: thin wrappers around the screening core (``pipeline``, ``detectors``, ``storage``)."""

@@ -1,0 +1,175 @@
+"""Typed models that flow through the pipeline and into the report (CONTRACT §3)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from pipeline.manifest import Slot, Track
+
+BBox = tuple[float, float, float, float]
+"""``[x0, y0, x1, y1]`` as fractions of the upright page."""
+
+
+class Severity(StrEnum):
+    error = "error"
+    warning = "warning"
+
+
+class Recommendation(StrEnum):
+    pass_ = "pass"
+    needs_review = "needs_review"
+    return_to_applicant = "return_to_applicant"
+
+
+class FindingCode(StrEnum):
+    MISSING_MATERIAL = "MISSING_MATERIAL"
+    WRONG_DOCUMENT = "WRONG_DOCUMENT"
+    UNREADABLE_FILE = "UNREADABLE_FILE"
+    BLURRY = "BLURRY"
+    LOW_RESOLUTION = "LOW_RESOLUTION"
+    POOR_EXPOSURE = "POOR_EXPOSURE"
+    ROTATED = "ROTATED"
+    UNMASKED_NAME = "UNMASKED_NAME"
+    UNMASKED_EMPLOYER = "UNMASKED_EMPLOYER"
+    UNMASKED_SEAL = "UNMASKED_SEAL"
+    UNMASKED_EYES = "UNMASKED_EYES"
+    PHOTO_FACE_MISSING = "PHOTO_FACE_MISSING"
+    APPRAISAL_NOT_EXCELLENT = "APPRAISAL_NOT_EXCELLENT"
+    APPRAISAL_YEAR_MISSING = "APPRAISAL_YEAR_MISSING"
+    CE_INCOMPLETE = "CE_INCOMPLETE"
+    NOT_ELIGIBLE = "NOT_ELIGIBLE"
+    WORK_SUMMARY_LENGTH = "WORK_SUMMARY_LENGTH"
+    UNSIGNED = "UNSIGNED"
+    PUBLICITY_TOO_SHORT = "PUBLICITY_TOO_SHORT"
+    LATE_SUBMISSION = "LATE_SUBMISSION"
+    TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
+    # Beyond the contract: the screening itself could not finish part of the work.
+    TOO_MANY_PAGES = "TOO_MANY_PAGES"
+    SCREENING_ERROR = "SCREENING_ERROR"
+
+
+SEVERITY: dict[FindingCode, Severity] = {
+    code: Severity.warning
+    for code in (
+        FindingCode.POOR_EXPOSURE,
+        FindingCode.ROTATED,
+        FindingCode.WORK_SUMMARY_LENGTH,
+        FindingCode.UNSIGNED,
+        FindingCode.TOO_MANY_PAGES,
+        FindingCode.SCREENING_ERROR,
+    )
+}
+
+
+def severity_of(code: FindingCode) -> Severity:
+    return SEVERITY.get(code, Severity.error)
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Finding(Frozen):
+    code: FindingCode
+    severity: Severity
+    slot: Slot | None = None
+    file: str | None = None
+    page: int | None = Field(default=None, ge=1)
+    bbox: BBox | None = None
+    message: str
+    evidence: dict[str, Any] = Field(default_factory=dict)
+
+    @classmethod
+    def of(cls, code: FindingCode, message: str, **fields: Any) -> Finding:
+        """A finding with the contract's severity for its code."""
+        return cls(code=code, severity=severity_of(code), message=message, **fields)
+
+    @property
+    def key(self) -> tuple:
+        return (self.code, self.slot, self.file, self.page)
+
+    @property
+    def strength(self) -> float:
+        score = self.evidence.get("score")
+        return float(score) if isinstance(score, int | float) else 0.0
+
+
+class TextLine(Frozen):
+    """A line of text read from a page, with its box on the upright page."""
+
+    text: str
+    bbox: BBox
+    confidence: float = Field(ge=0, le=1)
+    source: Literal["ocr", "pdf"] = "ocr"
+
+
+class PageInfo(Frozen):
+    """What the report says of one page (``documents[].pages[]``)."""
+
+    page: int = Field(ge=1)
+    rotation: Literal[0, 90, 180, 270] = 0
+    sharpness: float | None = None
+    type: str | None = None
+    width: int | None = None
+    height: int | None = None
+    dpi: float | None = Field(default=None, description="effective resolution, when it can be known")
+    text_source: Literal["ocr", "pdf", "pdf+ocr", "none"] = "none"
+    chars: int = 0
+    error: str | None = None
+
+
+class DocumentInfo(Frozen):
+    slot: Slot
+    file: str
+    format: str | None = None
+    page_count: int | None = None
+    pages: tuple[PageInfo, ...] = ()
+
+
+class EngineInfo(Frozen):
+    prescreen: str
+    ocr: str
+    orientation: str
+    rules: str
+
+
+class Report(Frozen):
+    application_id: str
+    track: Track
+    recommendation: Recommendation
+    findings: tuple[Finding, ...]
+    documents: tuple[DocumentInfo, ...]
+    generated_at: datetime
+    engine: EngineInfo
+
+    def to_json(self) -> str:
+        return self.model_dump_json(indent=2, exclude_none=True)
+
+
+@dataclass(frozen=True, eq=False)
+class Page:
+    """One upright page as the detectors see it. Holds pixels, so it never leaves the worker."""
+
+    slot: Slot
+    file: str
+    number: int
+    image: np.ndarray  # upright BGR working image
+    lines: tuple[TextLine, ...]
+    rotation: int = 0
+    scale: float = 1.0  # working pixels per original pixel
+    dpi: float | None = None
+    metrics: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(line.text for line in self.lines)
+
+    def finding(self, code: FindingCode, message: str, **fields: Any) -> Finding:
+        """A finding located on this page."""
+        return Finding.of(code, message, slot=self.slot, file=self.file, page=self.number, **fields)

@@ -1,0 +1,82 @@
+"""One OCR interface; the default runs PaddleOCR's PP-OCR models from the ``rapidocr`` wheel on onnxruntime.
+
+Nothing here downloads: the models ship inside the wheel. An engine is built once per
+process (``get_engine``) and reused for every page.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from functools import lru_cache
+from importlib.metadata import version
+from typing import Protocol
+
+import numpy as np
+
+from pipeline.errors import EngineError
+from pipeline.models import TextLine
+
+log = logging.getLogger(__name__)
+
+
+class OcrEngine(Protocol):
+    name: str
+
+    def read(self, image: np.ndarray) -> list[TextLine]:
+        """Text lines of an upright BGR image, boxes relative to the image."""
+        ...
+
+
+class RapidOcrEngine:
+    """PP-OCR det + rec (ONNX, bundled with rapidocr). The page is upright already, so no line classifier."""
+
+    def __init__(self, threads: int = 0, min_score: float = 0.5) -> None:
+        try:
+            from rapidocr import RapidOCR
+        except ImportError as exc:  # pragma: no cover - the dependency is mandatory
+            raise EngineError(f"rapidocr is not installed: {exc}") from None
+        params = {
+            "Global.log_level": "error",
+            "Global.use_cls": False,
+            "Global.text_score": min_score,
+        }
+        if threads > 0:
+            params["EngineConfig.onnxruntime.intra_op_num_threads"] = threads
+        self._engine = RapidOCR(params=params)
+        self._lock = threading.Lock()  # one onnxruntime session; calls are serialised per engine
+        self.name = f"rapidocr-{version('rapidocr')}/PP-OCRv6-small"
+
+    def read(self, image: np.ndarray) -> list[TextLine]:
+        h, w = image.shape[:2]
+        if h < 8 or w < 8:
+            return []
+        with self._lock:
+            out = self._engine(image, use_det=True, use_cls=False, use_rec=True)
+        if out.boxes is None or out.txts is None:
+            return []
+        lines = []
+        for box, text, score in zip(out.boxes, out.txts, out.scores, strict=True):
+            text = str(text).strip()
+            if not text:
+                continue
+            pts = np.asarray(box, dtype=np.float64)
+            x0, y0 = pts.min(axis=0)
+            x1, y1 = pts.max(axis=0)
+            rel = (max(0.0, x0 / w), max(0.0, y0 / h), min(1.0, x1 / w), min(1.0, y1 / h))
+            lines.append(TextLine(text=text, bbox=rel, confidence=float(min(1.0, max(0.0, score))), source="ocr"))
+        return lines
+
+
+ENGINES = {"rapidocr": RapidOcrEngine}
+
+
+@lru_cache(maxsize=4)
+def get_engine(name: str = "rapidocr", threads: int = 0) -> OcrEngine:
+    """The process-wide engine for ``name`` (models load once per process)."""
+    try:
+        factory = ENGINES[name]
+    except KeyError:
+        raise EngineError(f"unknown OCR engine {name!r}; available: {', '.join(ENGINES)}") from None
+    log.info("loading OCR engine %s", name)
+    return factory(threads=threads)

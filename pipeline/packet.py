@@ -1,0 +1,81 @@
+"""A packet: its manifest plus a way to read the uploaded files, from a folder or an object store."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from pipeline.errors import InputError, UnreadableFileError
+from pipeline.manifest import MANIFEST_NAMES, Manifest, parse_manifest
+
+
+class FileSource(Protocol):
+    """Reads the packet's files by their manifest path."""
+
+    def read(self, path: str, max_bytes: int) -> bytes: ...
+
+    def describe(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Packet:
+    manifest: Manifest
+    source: FileSource
+
+    def fingerprint(self, path: str, data: bytes) -> str:
+        return hashlib.sha256(data).hexdigest()
+
+
+class FolderSource:
+    """Files of a packet folder; refuses anything that resolves outside it (``..``, absolute, symlinks)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+
+    def resolve(self, path: str) -> Path:
+        target = (self.root / path).resolve()
+        if not target.is_relative_to(self.root):
+            raise InputError(f"file path escapes the packet: {path!r}")
+        return target
+
+    def read(self, path: str, max_bytes: int) -> bytes:
+        target = self.resolve(path)
+        if not target.is_file():
+            raise UnreadableFileError("文件不存在", f"{path} is not in the packet")
+        size = target.stat().st_size
+        if size > max_bytes:
+            raise UnreadableFileError("文件过大", f"{size} bytes > {max_bytes}")
+        try:
+            return target.read_bytes()
+        except OSError as exc:
+            raise UnreadableFileError("文件无法读取", exc.strerror or str(exc)) from None
+
+    def describe(self) -> str:
+        return str(self.root)
+
+
+def find_manifest(path: Path) -> Path:
+    if path.is_file():
+        return path
+    if path.is_dir():
+        for name in MANIFEST_NAMES:
+            if (path / name).is_file():
+                return path / name
+        raise InputError(f"{path}: no manifest.yaml or manifest.json in the packet folder")
+    raise InputError(f"{path}: no such packet folder or manifest")
+
+
+def load_packet(path: Path) -> Packet:
+    """Read and validate a packet folder (or its manifest file); ``InputError`` with one line if unusable."""
+    manifest_path = find_manifest(Path(path))
+    try:
+        text = manifest_path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{manifest_path}: cannot be read ({exc})") from None
+    manifest = parse_manifest(text, source=manifest_path.name)
+    source = FolderSource(manifest_path.parent)
+    for _, name in manifest.files():
+        source.resolve(name)  # symlinks out of the packet are refused before anything is screened
+    return Packet(manifest=manifest, source=source)

@@ -1,0 +1,125 @@
+"""Image-quality measures of an upright page, independent of DPI, page size and text density.
+
+Blur is measured where it matters for reading: the page is first rescaled so its text
+lines are ``TEXT_HEIGHT_PX`` high (from the OCR boxes), then the width of its edges is
+estimated from the gradient across each edge relative to the contrast around it. For a
+Gaussian-blurred step of contrast C and width sigma the peak gradient is C/(sigma*sqrt(2*pi)),
+so ``blur_px`` approximates sigma in "text-normalised" pixels: the same number for the same
+legibility at 100 or 300 DPI.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+
+from pipeline.models import TextLine
+
+TEXT_HEIGHT_PX = 32.0  # OCR line-box height the page is normalised to before measuring blur
+FALLBACK_LONG_SIDE_PX = 1600.0  # without readable text: an A4 page at ~137 DPI, body text ~32 px
+_EDGE_WINDOW = 9
+_MIN_EDGE_PIXELS = 100
+
+
+def gray_of(image: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
+
+
+def text_height(lines: Sequence[TextLine], image_height: int, min_confidence: float = 0.7) -> float | None:
+    """Median height in pixels of confidently read, horizontal OCR lines (None when too few)."""
+    heights = [
+        (ln.bbox[3] - ln.bbox[1]) * image_height
+        for ln in lines
+        if ln.source == "ocr"
+        and ln.confidence >= min_confidence
+        and (ln.bbox[2] - ln.bbox[0]) > (ln.bbox[3] - ln.bbox[1]) * 0.5
+        and len(ln.text) >= 2
+    ]
+    if len(heights) < 2:
+        return None
+    return float(np.median(heights))
+
+
+def small_text_height(lines: Sequence[TextLine], image_height: int, min_confidence: float = 0.7) -> float | None:
+    """Height of the smaller body text (25th percentile of line heights), in working pixels."""
+    heights = [
+        (ln.bbox[3] - ln.bbox[1]) * image_height
+        for ln in lines
+        if ln.source == "ocr" and ln.confidence >= min_confidence and len(ln.text) >= 2
+    ]
+    if len(heights) < 2:
+        return None
+    return float(np.percentile(heights, 25))
+
+
+def blur_px(gray: np.ndarray, line_height: float | None) -> float:
+    """Estimated edge blur (Gaussian sigma) after normalising text to ``TEXT_HEIGHT_PX``; inf if no edges."""
+    h, w = gray.shape[:2]
+    f = TEXT_HEIGHT_PX / line_height if line_height else FALLBACK_LONG_SIDE_PX / max(h, w)
+    f = min(max(f, 0.05), 4.0)
+    interp = cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR
+    g = cv2.resize(gray, (max(1, round(w * f)), max(1, round(h * f))), interpolation=interp).astype(np.float32)
+    gx = cv2.Sobel(g, cv2.CV_32F, 1, 0, ksize=3) / 8
+    gy = cv2.Sobel(g, cv2.CV_32F, 0, 1, ksize=3) / 8
+    grad = cv2.magnitude(gx, gy)
+    kernel = np.ones((_EDGE_WINDOW, _EDGE_WINDOW), np.uint8)
+    local_range = cv2.dilate(g, kernel) - cv2.erode(g, kernel)
+    edges = (local_range > 40) & (grad > 0.1 * local_range)
+    if int(edges.sum()) < _MIN_EDGE_PIXELS:
+        return math.inf
+    ratio = float(np.percentile(grad[edges] / local_range[edges], 90))
+    return 1.0 / (ratio * math.sqrt(2 * math.pi))
+
+
+def exposure(gray: np.ndarray) -> dict[str, float]:
+    """Paper and ink levels, contrast, and the share of the page lost to a glare hot spot."""
+    small = cv2.resize(gray, (0, 0), fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA) if max(gray.shape) > 1200 else gray
+    smooth = cv2.GaussianBlur(small, (3, 3), 0)
+    paper = float(np.percentile(smooth, 90))
+    ink = _ink_level(smooth, paper)
+    glare = _glare_fraction(smooth, paper)
+    return {
+        "paper_level": paper,
+        "ink_level": ink,
+        "contrast": paper - ink,
+        "spread": float(smooth.std()),
+        "glare_fraction": glare,
+    }
+
+
+def _ink_level(gray: np.ndarray, paper: float) -> float:
+    """Grey level of the marks on the page: the darker pixels next to edges, however sparse the text."""
+    gx = cv2.Sobel(gray, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(gray, cv2.CV_32F, 0, 1, ksize=3)
+    edges = cv2.magnitude(gx, gy) > 60
+    if int(edges.sum()) < 50:
+        return paper
+    near = cv2.dilate(edges.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    return float(np.percentile(gray[near], 10))
+
+
+def _glare_fraction(gray: np.ndarray, paper: float) -> float:
+    """Largest saturated blob markedly brighter than the paper around it, as a share of the page."""
+    sat = (gray >= 250).astype(np.uint8)
+    if sat.mean() < 0.005:
+        return 0.0
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(sat, connectivity=8)
+    if n <= 1:
+        return 0.0
+    k = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    blob = labels == k
+    ring = cv2.dilate(blob.astype(np.uint8), np.ones((25, 25), np.uint8)).astype(bool) & ~blob
+    outside = gray[~cv2.dilate(blob.astype(np.uint8), np.ones((61, 61), np.uint8)).astype(bool)]
+    around = float(np.median(outside)) if outside.size else 255.0
+    # A white scan is saturated everywhere: glare only where the rest of the paper is clearly greyer.
+    if around > 225 or not ring.any():
+        return 0.0
+    return float(blob.mean())
+
+
+def ink_fraction(gray: np.ndarray, paper: float) -> float:
+    """Share of pixels clearly darker than the paper (text, lines, photos)."""
+    return float((gray < paper - 60).mean())

@@ -1,0 +1,404 @@
+"""Screening, step by step: decode a file, turn each page upright, read it once, measure it, run the detectors.
+
+Each step is a plain function of its inputs; ``screen_packet`` is the whole recipe in plain
+loops (what the command line runs), and ``flows/`` wraps the same steps as Prefect tasks.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import cv2
+import numpy as np
+from pydantic import BaseModel
+
+from pipeline import __version__, quality
+from pipeline.documents import Document, ReadLimits, SourcePage
+from pipeline.errors import UnreadableFileError
+from pipeline.manifest import Manifest, Slot
+from pipeline.models import (
+    DocumentInfo,
+    EngineInfo,
+    Finding,
+    FindingCode,
+    Frozen,
+    Page,
+    PageInfo,
+    Recommendation,
+    Report,
+    Severity,
+    TextLine,
+)
+from pipeline.ocr import OcrEngine
+from pipeline.orientation import OrientationModel, turn, turn_box
+from pipeline.packet import FileSource, Packet
+from pipeline.rules import Notice
+
+log = logging.getLogger(__name__)
+C = TypeVar("C", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """What a detector may know besides the page: the applicant, the slot, the rules in force."""
+
+    manifest: Manifest
+    notice: Notice
+    slot: Slot
+
+    def config_for(self, name: str, model: type[C]) -> C:
+        return model.model_validate(self.notice.detector_config.get(name, {}))
+
+
+Detector = Callable[[Page, PageContext], list[Finding]]
+
+
+@dataclass(frozen=True)
+class Engines:
+    ocr: OcrEngine
+    orientation: OrientationModel
+    min_orientation_score: float = 0.5
+
+
+class ScreenOptions(BaseModel):
+    limits: ReadLimits = ReadLimits()
+    thumbnail_px: int = 1200
+    thumbnail_quality: int = 70
+    text_layer_min_chars: int = 10  # a text layer with fewer characters does not replace OCR
+    text_layer_max_raster: float = 0.3  # ... nor does one on a page mostly covered by a scanned image
+
+
+class PageResult(Frozen):
+    """Everything the report needs from one page; no pixels but a small thumbnail."""
+
+    slot: Slot
+    file: str
+    info: PageInfo
+    lines: tuple[TextLine, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    thumbnail: bytes = b""
+
+
+class FileResult(Frozen):
+    document: DocumentInfo
+    pages: tuple[PageResult, ...] = ()
+    findings: tuple[Finding, ...] = ()  # about the file as a whole
+
+
+@dataclass
+class ScreenResult:
+    report: Report
+    pages: list[PageResult] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- pages
+
+
+def prepare_page(src: SourcePage, slot: Slot, file: str, engines: Engines, options: ScreenOptions) -> Page:
+    """Turn a decoded page upright, read its text once (text layer or OCR) and measure its quality."""
+    rotation, score = engines.orientation.correction(src.image)
+    if score < engines.min_orientation_score:
+        rotation = 0
+    image = turn(src.image, rotation)
+    words = tuple(ln.model_copy(update={"bbox": turn_box(ln.bbox, rotation)}) for ln in src.words)
+    chars = sum(len(w.text) for w in words)
+    use_layer = chars >= options.text_layer_min_chars and src.raster_fraction <= options.text_layer_max_raster
+    lines: tuple[TextLine, ...] = words if use_layer else words + tuple(
+        _drop_overlapping(engines.ocr.read(image), words)
+    )
+    gray = quality.gray_of(image)
+    h = image.shape[0]
+    line_h = quality.text_height(lines, h)
+    small_h = quality.small_text_height(lines, h)
+    exposure = quality.exposure(gray)
+    ocr_lines = [ln for ln in lines if ln.source == "ocr"]
+    metrics: dict[str, float] = {
+        "orientation_score": score,
+        "blur_px": quality.blur_px(gray, line_h),
+        "ink_fraction": quality.ink_fraction(gray, exposure["paper_level"]),
+        "orig_width": image.shape[1] / src.scale,
+        "orig_height": image.shape[0] / src.scale,
+        "ocr_confidence": float(np.mean([ln.confidence for ln in ocr_lines])) if ocr_lines else 0.0,
+        **exposure,
+    }
+    if small_h is not None:
+        metrics["small_text_px"] = small_h / src.scale
+    if use_layer:  # born-digital text: sharp and well exposed by construction
+        metrics["blur_px"] = min(metrics["blur_px"], 1.0)
+        metrics["born_digital"] = 1.0
+    return Page(
+        slot=slot,
+        file=file,
+        number=src.number,
+        image=image,
+        lines=lines,
+        rotation=rotation,
+        scale=src.scale,
+        dpi=src.dpi,
+        metrics=metrics,
+    )
+
+
+def _drop_overlapping(ocr: Iterable[TextLine], layer: tuple[TextLine, ...]) -> list[TextLine]:
+    """OCR lines not already given by the text layer (so nothing is read twice)."""
+    return [ln for ln in ocr if not any(_iou(ln.bbox, w.bbox) > 0.5 for w in layer)]
+
+
+def _iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def detect_page(page: Page, ctx: PageContext, detectors: Mapping[str, Detector]) -> list[Finding]:
+    """Run every detector the rules assign to this slot; one that fails is recorded, not fatal."""
+    findings: list[Finding] = []
+    for name in sorted(ctx.notice.checks_for(page.slot)):
+        detector = detectors.get(name)
+        if detector is None:
+            continue
+        try:
+            findings.extend(detector(page, ctx))
+        except Exception as exc:  # a detector bug must not lose the packet
+            log.exception("detector %s failed on %s page %d", name, page.file, page.number)
+            findings.append(
+                page.finding(
+                    FindingCode.SCREENING_ERROR,
+                    f"自动检查“{name}”在本页出错，请人工审核本页",
+                    evidence={"detector": name, "error": type(exc).__name__},
+                )
+            )
+    return findings
+
+
+def screen_page(
+    src: SourcePage, ctx: PageContext, engines: Engines, detectors: Mapping[str, Detector], options: ScreenOptions, file: str
+) -> PageResult:
+    page = prepare_page(src, ctx.slot, file, engines, options)
+    findings = detect_page(page, ctx, detectors)
+    info = PageInfo(
+        page=page.number,
+        rotation=page.rotation,  # type: ignore[arg-type]
+        sharpness=_sharpness(page.metrics["blur_px"]),
+        width=int(round(page.metrics["orig_width"])),
+        height=int(round(page.metrics["orig_height"])),
+        dpi=round(page.dpi, 1) if page.dpi else None,
+        text_source=_text_source(page.lines),
+        chars=sum(len(ln.text) for ln in page.lines),
+    )
+    return PageResult(
+        slot=ctx.slot,
+        file=file,
+        info=info,
+        lines=page.lines,
+        findings=tuple(findings),
+        thumbnail=thumbnail(page.image, options.thumbnail_px, options.thumbnail_quality),
+    )
+
+
+def failed_page(slot: Slot, file: str, number: int, exc: BaseException) -> PageResult:
+    """A page that could not be screened: recorded in the report, the rest of the packet goes on."""
+    reason = exc.reason if isinstance(exc, UnreadableFileError) else type(exc).__name__
+    finding = Finding.of(
+        FindingCode.SCREENING_ERROR,
+        f"本页无法自动检查（{reason}），请人工审核",
+        slot=slot,
+        file=file,
+        page=number,
+        evidence={"error": str(exc)[:300]},
+    )
+    return PageResult(slot=slot, file=file, info=PageInfo(page=number, error=str(exc)[:300]), findings=(finding,))
+
+
+def _sharpness(blur: float) -> float:
+    """Report scale: 100 / blur_px, so ~120 for a clean scan and below ~43 for an unreadable one."""
+    return 0.0 if not np.isfinite(blur) or blur <= 0 else round(100.0 / blur, 1)
+
+
+def _text_source(lines: tuple[TextLine, ...]) -> str:
+    sources = {ln.source for ln in lines}
+    if sources == {"pdf", "ocr"}:
+        return "pdf+ocr"
+    return next(iter(sources)) if sources else "none"
+
+
+def thumbnail(image: np.ndarray, max_px: int, quality_: int) -> bytes:
+    h, w = image.shape[:2]
+    s = min(1.0, max_px / max(h, w))
+    small = cv2.resize(image, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
+    ok, buf = cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, quality_])
+    return buf.tobytes() if ok else b""
+
+
+# ---------------------------------------------------------------- files
+
+
+def open_file(source: FileSource, slot: Slot, file: str, limits: ReadLimits) -> tuple[Document | None, list[Finding]]:
+    """Open one upload; an unreadable one becomes an ``UNREADABLE_FILE`` finding."""
+    try:
+        data = source.read(file, limits.max_file_bytes)
+        doc = Document(data, file, limits)
+    except UnreadableFileError as exc:
+        return None, [unreadable(slot, file, exc)]
+    findings = []
+    if doc.mislabelled:
+        findings.append(
+            Finding.of(
+                FindingCode.UNREADABLE_FILE,
+                f"文件扩展名与实际格式不符（实际为{doc.format.value.upper()}），平台可能无法正常显示",
+                slot=slot,
+                file=file,
+                evidence={"format": doc.format.value, "score": 0.6},
+            )
+        )
+    if doc.page_count > limits.max_pages:
+        findings.append(
+            Finding.of(
+                FindingCode.TOO_MANY_PAGES,
+                f"文件共{doc.page_count}页，仅自动检查了前{limits.max_pages}页，其余请人工审核",
+                slot=slot,
+                file=file,
+                evidence={"pages": doc.page_count, "screened": limits.max_pages},
+            )
+        )
+    return doc, findings
+
+
+def unreadable(slot: Slot, file: str, exc: UnreadableFileError) -> Finding:
+    return Finding.of(
+        FindingCode.UNREADABLE_FILE,
+        f"文件无法读取：{exc.reason}",
+        slot=slot,
+        file=file,
+        evidence={"reason": exc.reason, "detail": exc.detail[:300], "score": 1.0},
+    )
+
+
+def screen_file(
+    packet: Packet,
+    slot: Slot,
+    file: str,
+    ctx: PageContext,
+    engines: Engines,
+    detectors: Mapping[str, Detector],
+    options: ScreenOptions,
+    on_page: Callable[[PageResult], None] | None = None,
+) -> FileResult:
+    """Screen every page of one upload, one page in memory at a time."""
+    doc, findings = open_file(packet.source, slot, file, options.limits)
+    if doc is None:
+        return file_result(slot, file, None, None, (), findings)
+    pages = []
+    for number in range(1, doc.pages_to_read + 1):
+        result = screen_document_page(doc, number, ctx, engines, detectors, options)
+        pages.append(result)
+        if on_page:
+            on_page(result)
+    return file_result(slot, file, doc.format.value, doc.page_count, pages, findings)
+
+
+def screen_document_page(
+    doc: Document, number: int, ctx: PageContext, engines: Engines, detectors: Mapping[str, Detector], options: ScreenOptions
+) -> PageResult:
+    """Screen page ``number`` of an opened document; a failure is recorded on the page, not raised."""
+    try:
+        return screen_page(doc.page(number), ctx, engines, detectors, options, doc.name)
+    except Exception as exc:  # one bad page must not lose the file
+        log.warning("page %d of %s failed: %s", number, doc.name, type(exc).__name__)
+        return failed_page(ctx.slot, doc.name, number, exc)
+
+
+def file_result(
+    slot: Slot,
+    file: str,
+    fmt: str | None,
+    page_count: int | None,
+    pages: Iterable[PageResult],
+    findings: Iterable[Finding],
+) -> FileResult:
+    pages = tuple(pages)
+    info = DocumentInfo(slot=slot, file=file, format=fmt, page_count=page_count, pages=tuple(p.info for p in pages))
+    return FileResult(document=info, pages=pages, findings=tuple(findings))
+
+
+# ---------------------------------------------------------------- report
+
+
+def dedupe(findings: Iterable[Finding]) -> list[Finding]:
+    """One finding per (code, slot, file, page), the one with the strongest evidence, in first-seen order."""
+    best: dict[tuple, Finding] = {}
+    for f in findings:
+        kept = best.get(f.key)
+        if kept is None or f.strength > kept.strength:
+            best[f.key] = f
+    return list(best.values())
+
+
+def recommend(findings: Iterable[Finding]) -> Recommendation:
+    severities = {f.severity for f in findings}
+    if Severity.error in severities:
+        return Recommendation.return_to_applicant
+    if Severity.warning in severities:
+        return Recommendation.needs_review
+    return Recommendation.pass_
+
+
+def build_report(
+    manifest: Manifest,
+    files: Iterable[FileResult],
+    packet_findings: Iterable[Finding],
+    engine: EngineInfo,
+    now: datetime | None = None,
+) -> Report:
+    files = list(files)
+    all_findings = [f for fr in files for f in fr.findings]
+    all_findings += [f for fr in files for p in fr.pages for f in p.findings]
+    all_findings += list(packet_findings)
+    findings = dedupe(all_findings)
+    return Report(
+        application_id=manifest.application_id,
+        track=manifest.track,
+        recommendation=recommend(findings),
+        findings=tuple(findings),
+        documents=tuple(fr.document for fr in files),
+        generated_at=now or datetime.now(UTC),
+        engine=engine,
+    )
+
+
+def engine_info(engines: Engines, notice: Notice) -> EngineInfo:
+    return EngineInfo(prescreen=__version__, ocr=engines.ocr.name, orientation=engines.orientation.name, rules=notice.version)
+
+
+PacketCheck = Callable[[Manifest, Notice, list[FileResult]], list[Finding]]
+
+
+def screen_packet(
+    packet: Packet,
+    notices: Mapping[Any, Notice],
+    engines: Engines,
+    detectors: Mapping[str, Detector],
+    packet_checks: Iterable[PacketCheck] = (),
+    options: ScreenOptions | None = None,
+    on_page: Callable[[PageResult], None] | None = None,
+) -> ScreenResult:
+    """The whole recipe in plain loops: every file, every page, then the packet-level rules."""
+    options = options or ScreenOptions()
+    manifest = packet.manifest
+    notice = notices[manifest.track]
+    started = time.perf_counter()
+    files = [
+        screen_file(packet, slot, file, PageContext(manifest, notice, slot), engines, detectors, options, on_page)
+        for slot, file in manifest.files()
+    ]
+    packet_findings = [f for check in packet_checks for f in check(manifest, notice, files)]
+    report = build_report(manifest, files, packet_findings, engine_info(engines, notice))
+    log.info("screened %s in %.1f s", manifest.application_id, time.perf_counter() - started)
+    return ScreenResult(report=report, pages=[p for fr in files for p in fr.pages])

@@ -1,0 +1,3 @@
+from prescreen.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,42 @@
+"""Wiring: engines, detectors, rules and the store, built from ``Settings`` once per process."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from detectors import REGISTRY
+from pipeline.ocr import get_engine
+from pipeline.orientation import get_orientation_model
+from pipeline.screen import Engines, ScreenOptions
+from prescreen.settings import Settings
+from storage.objectstore import LocalStore, MinioStore, ObjectStore
+
+
+@lru_cache(maxsize=2)
+def engines(ocr_engine: str = "rapidocr", threads: int = 0) -> Engines:
+    return Engines(ocr=get_engine(ocr_engine, threads), orientation=get_orientation_model())
+
+
+def engines_for(settings: Settings) -> Engines:
+    return engines(settings.ocr_engine, settings.ocr_threads)
+
+
+def options_for(settings: Settings) -> ScreenOptions:
+    return ScreenOptions(limits=settings.limits)
+
+
+def detectors():  # noqa: ANN201 - the registry mapping
+    return REGISTRY
+
+
+def store_for(settings: Settings) -> ObjectStore:
+    if settings.store == "minio":
+        return MinioStore(
+            settings.minio_endpoint,
+            settings.minio_access_key,
+            settings.minio_secret_key.get_secret_value(),
+            settings.minio_bucket,
+            secure=settings.minio_secure,
+            region=settings.minio_region,
+        )
+    return LocalStore(settings.local_root)

@@ -1,0 +1,30 @@
+"""Settings from the environment (prefix ``PRESCREEN_``), built once at the edge and passed down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from pipeline.documents import ReadLimits
+from pipeline.rules import RULES_DIR
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PRESCREEN_", env_nested_delimiter="__", extra="ignore")
+
+    ocr_engine: Literal["rapidocr"] = "rapidocr"
+    ocr_threads: int = Field(0, description="onnxruntime threads per OCR call; 0 = all cores")
+    rules_dir: Path = RULES_DIR
+    limits: ReadLimits = ReadLimits()
+
+    store: Literal["local", "minio"] = "local"
+    local_root: Path = Path("./prescreen-data")
+    minio_endpoint: str = "127.0.0.1:9000"
+    minio_access_key: str = "minioadmin"
+    minio_secret_key: SecretStr = SecretStr("minioadmin")
+    minio_bucket: str = "prescreen"
+    minio_secure: bool = False
+    minio_region: str | None = None

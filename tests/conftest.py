@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from pipeline.manifest import Manifest, Slot, parse_manifest
+from pipeline.rules import load_rules
+from pipeline.screen import Engines, PageContext, ScreenOptions
+from prescreen import runtime
+from prescreen.samples import PacketBuilder
+
+logging.getLogger("RapidOCR").setLevel(logging.ERROR)
+
+
+@pytest.fixture(scope="session")
+def engines() -> Engines:
+    return runtime.engines()
+
+
+@pytest.fixture(scope="session")
+def notices():
+    return load_rules()
+
+
+@pytest.fixture
+def builder(tmp_path: Path) -> PacketBuilder:
+    return PacketBuilder(tmp_path / "packet")
+
+
+@pytest.fixture(scope="session")
+def manifest() -> Manifest:
+    import json
+
+    return parse_manifest(json.dumps(PacketBuilder(Path("/nonexistent")).manifest()))
+
+
+@pytest.fixture(scope="session")
+def context(manifest, notices):
+    def make(slot: Slot = Slot.diploma, track=None) -> PageContext:
+        m = manifest if track is None else manifest.model_copy(update={"track": track})
+        return PageContext(m, notices[m.track], slot)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def options() -> ScreenOptions:
+    return ScreenOptions()

@@ -1,0 +1,192 @@
+"""Every accepted file type decodes to pages; every unreadable case is a finding, never a crash."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+
+import numpy as np
+import pymupdf
+import pytest
+from PIL import Image
+
+from pipeline.documents import Document, FileFormat, ReadLimits, sniff
+from pipeline.errors import UnreadableFileError
+from pipeline.manifest import Slot
+from pipeline.models import FindingCode
+from pipeline.packet import load_packet
+from pipeline.screen import open_file
+from prescreen import samples as S
+
+LIMITS = ReadLimits()
+
+
+@pytest.fixture(scope="module")
+def page() -> np.ndarray:
+    return S.render_html(S.diploma_html(), dpi=100)
+
+
+@pytest.mark.parametrize("fmt", ["jpeg", "png", "bmp", "webp", "tiff"])
+def test_image_formats(page, fmt):
+    doc = Document(S.encode_image(page, fmt), f"x.{ 'jpg' if fmt == 'jpeg' else fmt}", LIMITS)
+    assert doc.format is FileFormat(fmt)
+    assert doc.page_count == 1 and not doc.mislabelled
+    p = doc.page(1)
+    assert p.image.shape == page.shape
+    assert p.image.dtype == np.uint8
+    # lossless formats decode to the same pixels, colour order included
+    if fmt in ("png", "bmp", "tiff"):
+        assert np.array_equal(p.image, page)
+
+
+def test_multipage_tiff(page):
+    doc = Document(S.multipage_tiff([page, S.rotate_cw(page, 90), page[:400]]), "scan.tif", LIMITS)
+    assert doc.page_count == 3
+    shapes = [p.image.shape for p in doc.pages()]
+    assert shapes == [page.shape, (page.shape[1], page.shape[0], 3), (400, page.shape[1], 3)]
+
+
+def test_exif_orientation_is_honoured(page):
+    # EXIF 6 = the camera was turned: the stored pixels must be turned 90 degrees clockwise to display
+    stored = S.rotate_cw(page, 270)
+    doc = Document(S.encode_image(stored, "jpeg", exif_orientation=6), "phone.jpg", LIMITS)
+    img = doc.page(1).image
+    assert img.shape == page.shape
+    assert np.abs(img.astype(int) - page.astype(int)).mean() < 8
+
+
+def test_grey_and_alpha_images(page):
+    grey = Image.fromarray(page[:, :, 0])
+    rgba = Image.fromarray(page[:, :, ::-1]).convert("RGBA")
+    for im in (grey, rgba, grey.convert("P")):
+        buf = io.BytesIO()
+        im.save(buf, format="PNG")
+        assert Document(buf.getvalue(), "x.png", LIMITS).page(1).image.shape == page.shape
+
+
+def test_scanned_pdf_has_dpi_and_no_text_layer(page):
+    doc = Document(S.images_pdf([page, page], dpi=100), "scan.pdf", LIMITS)
+    assert doc.page_count == 2
+    p = doc.page(2)
+    assert p.words == ()
+    assert p.raster_fraction > 0.95
+    assert p.dpi == pytest.approx(100, rel=0.05)
+
+
+def test_text_pdf_words_with_positions():
+    doc = Document(S.html_pdf([S.diploma_html()]), "e-cert.pdf", LIMITS)
+    p = doc.page(1)
+    text = "".join(w.text for w in p.words)
+    assert "毕业证书" in text and "阿依古丽·买买提" in text
+    title = next(w for w in p.words if "毕业证书" in w.text)
+    x0, y0, x1, y1 = title.bbox
+    assert 0 <= x0 < x1 <= 1 and 0 <= y0 < y1 < 0.2  # the title sits at the top
+    assert p.raster_fraction == 0
+
+
+def test_rotated_pdf_page_text_boxes_follow_the_rendering():
+    pdf = pymupdf.open(stream=S.html_pdf([S.diploma_html()]), filetype="pdf")
+    pdf[0].set_rotation(90)
+    doc = Document(pdf.tobytes(), "r.pdf", LIMITS)
+    p = doc.page(1)
+    assert p.image.shape[1] > p.image.shape[0]  # landscape rendering
+    first = next(w for w in p.words if w.text.startswith("毕"))
+    # turned clockwise, the title at the top of the page lands at the right edge
+    assert first.bbox[0] > 0.8
+
+
+def _encrypted_pdf() -> bytes:
+    doc = pymupdf.open(stream=S.html_pdf(["<p>密</p>"]), filetype="pdf")
+    return doc.tobytes(encryption=pymupdf.PDF_ENCRYPT_AES_256, user_pw="secret", owner_pw="owner")
+
+
+def _bomb_png(w: int = 50_000, h: int = 50_000) -> bytes:
+    """A tiny PNG whose header claims 2.5 gigapixels."""
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
+
+    ihdr = struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "reason"),
+    [
+        ("empty.pdf", lambda: b"", "空文件"),
+        ("corrupt.pdf", lambda: b"%PDF-1.7\n" + b"\x00garbage" * 50, "PDF"),
+        ("encrypted.pdf", _encrypted_pdf, "加密"),
+        ("truncated.jpg", lambda: S.encode_image(S.render_html("<p>x</p>", dpi=72), "jpeg")[:2000], "损坏"),
+        ("notes.docx", lambda: b"PK\x03\x04" + b"\x00" * 200, "不支持"),
+        ("notes.pdf", lambda: "这是一个文本文件".encode(), "不支持"),
+        ("bomb.png", _bomb_png, "过大"),
+    ],
+)
+def test_unreadable_files(name, make, reason):
+    with pytest.raises(UnreadableFileError) as exc:
+        doc = Document(make(), name, LIMITS)
+        doc.page(1).image  # a file may open and still fail when its page is decoded
+    assert reason in exc.value.reason
+
+
+def test_unreadable_file_becomes_finding_and_rest_is_screened(builder):
+    builder.add(Slot.diploma, "diploma.pdf", b"%PDF-1.7 broken")
+    builder.add(Slot.photo, "photo.jpg", S.encode_image(S.face_photo(), "jpeg"))
+    packet = load_packet(builder.write())
+    doc, findings = open_file(packet.source, Slot.diploma, "diploma.pdf", LIMITS)
+    assert doc is None
+    assert [f.code for f in findings] == [FindingCode.UNREADABLE_FILE]
+    assert findings[0].severity == "error" and findings[0].file == "diploma.pdf"
+    doc, findings = open_file(packet.source, Slot.photo, "photo.jpg", LIMITS)
+    assert doc is not None and findings == []
+
+
+def test_missing_file_is_a_finding(builder):
+    builder.materials["diploma"] = ["not-uploaded.pdf"]
+    packet = load_packet(builder.write())
+    doc, findings = open_file(packet.source, Slot.diploma, "not-uploaded.pdf", LIMITS)
+    assert doc is None and "不存在" in findings[0].message
+
+
+def test_mislabelled_file_is_reported_and_still_read(builder):
+    builder.add(Slot.diploma, "diploma.jpg", S.encode_image(S.render_html("<p>x</p>", dpi=72), "png"))
+    packet = load_packet(builder.write())
+    doc, findings = open_file(packet.source, Slot.diploma, "diploma.jpg", LIMITS)
+    assert doc is not None and doc.format is FileFormat.png
+    assert [f.code for f in findings] == [FindingCode.UNREADABLE_FILE]
+    assert "PNG" in findings[0].message
+
+
+def test_too_many_pages_is_capped_and_reported(builder):
+    pdf = pymupdf.open()
+    for _ in range(30):
+        pdf.new_page()
+    builder.add(Slot.work_summary, "long.pdf", pdf.tobytes())
+    packet = load_packet(builder.write())
+    doc, findings = open_file(packet.source, Slot.work_summary, "long.pdf", ReadLimits(max_pages=5))
+    assert doc.page_count == 30 and doc.pages_to_read == 5
+    assert [f.code for f in findings] == [FindingCode.TOO_MANY_PAGES]
+
+
+def test_oversized_file_is_refused_unread(builder):
+    builder.add(Slot.diploma, "big.pdf", b"%PDF-" + b"0" * 5000)
+    packet = load_packet(builder.write())
+    doc, findings = open_file(packet.source, Slot.diploma, "big.pdf", ReadLimits(max_file_bytes=1000))
+    assert doc is None and "过大" in findings[0].message
+
+
+def test_huge_image_is_downscaled_to_the_working_size():
+    big = np.full((6000, 4500, 3), 255, np.uint8)
+    doc = Document(S.encode_image(big, "jpeg"), "phone.jpg", ReadLimits(max_side_px=2000))
+    p = doc.page(1)
+    assert max(p.image.shape[:2]) == 2000
+    assert p.scale == pytest.approx(2000 / 6000, rel=0.01)
+
+
+@pytest.mark.parametrize(
+    ("data", "fmt"),
+    [(b"%PDF-1.4", "pdf"), (b"\xff\xd8\xff\xe0", "jpeg"), (b"\x89PNG\r\n\x1a\n", "png"), (b"II*\x00", "tiff"),
+     (b"BM\x00\x00", "bmp"), (b"RIFF\x00\x00\x00\x00WEBPVP8 ", "webp"), (b"GIF89a", None), (b"<html>", None)],
+)
+def test_sniff(data, fmt):
+    assert sniff(data) == (FileFormat(fmt) if fmt else None)
