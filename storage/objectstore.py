@@ -197,4 +197,6 @@ class _MinioErrors:
             raise StorageError(f"object store refused {self.key!r}: {exc.code}") from None
         if isinstance(exc, HTTPError | OSError):
             raise StorageError(f"object store unreachable ({type(exc).__name__})") from None
+        if isinstance(exc, ValueError):  # the SDK's check of bucket and object names
+            raise StorageError(f"object store: {exc}") from None
         return False

@@ -1,0 +1,82 @@
+"""The Prefect flow end to end: same report as the core, published as a new version next to the packet."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pipeline.packet import load_packet
+from pipeline.screen import screen_packet
+from prescreen import samples as S
+from storage.objectstore import LocalStore, MinioStore
+from storage.reports import latest_report, report_versions
+
+P = S.Person()
+
+
+@pytest.fixture(scope="module")
+def harness():
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture
+def packet_dir(tmp_path):
+    b = S.PacketBuilder(tmp_path / "uploads" / "2025-000900", application_id="2025-000900", track="fhj_three_year")
+    b.add("diploma", "diploma.jpg", S.encode_image(S.rotate_cw(S.render_html(S.diploma_html(P), dpi=110), 180), "jpeg"))
+    b.add("annual_appraisal", "a.pdf", S.html_pdf([S.appraisal_html(P, 2024), S.appraisal_html(P, 2023)]))
+    b.add("ce_certificate", "broken.png", b"\x89PNG\r\n\x1a\nbroken")
+    b.write()
+    return b.root
+
+
+def _summary(report):
+    return sorted((f.code.value, f.file, f.page) for f in report.findings), [
+        (d.file, [(p.page, p.rotation) for p in d.pages]) for d in report.documents
+    ]
+
+
+def test_flow_on_folder_store_matches_the_core(harness, packet_dir, engines, notices):
+    from detectors import REGISTRY
+    from flows.screen import prescreen_application
+
+    out = prescreen_application(prefix="2025-000900", root=str(packet_dir.parent))
+    assert out["application_id"] == "2025-000900"
+    store = LocalStore(packet_dir.parent)
+    flow_report = latest_report(store, "2025-000900")
+    core_report = screen_packet(load_packet(packet_dir), notices, engines, REGISTRY).report
+    assert _summary(flow_report) == _summary(core_report)
+    assert ("ROTATED", "diploma.jpg", 1) in _summary(flow_report)[0]
+    assert report_versions(store, "2025-000900") == [out["version"]]
+    assert (packet_dir / "reports" / out["version"] / "report.html").is_file()
+
+    again = prescreen_application(prefix="2025-000900", root=str(packet_dir.parent))
+    assert report_versions(store, "2025-000900") == sorted([out["version"], again["version"]])
+
+
+def test_flow_against_minio(harness, packet_dir, monkeypatch):
+    from moto.server import ThreadedMotoServer
+
+    from flows import screen as flow_module
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        store = MinioStore(f"{host}:{port}", "k", "s", "prescreen", secure=False, create_bucket=True)
+        for path in packet_dir.iterdir():
+            store.put(f"uploads/2025-000900/{path.name}", path.read_bytes())
+        for key, value in {"STORE": "minio", "MINIO_ENDPOINT": f"{host}:{port}", "MINIO_BUCKET": "prescreen"}.items():
+            monkeypatch.setenv(f"PRESCREEN_{key}", value)
+        flow_module._settings.cache_clear()
+        out = flow_module.prescreen_application(prefix="uploads/2025-000900")
+        pointer = json.loads(store.get("uploads/2025-000900/reports/latest.json"))
+        assert pointer["version"] == out["version"]
+        assert latest_report(store, "uploads/2025-000900").application_id == "2025-000900"
+        assert store.stat(f"uploads/2025-000900/reports/{out['version']}/report.html").size > 1000
+    finally:
+        flow_module._settings.cache_clear()
+        server.stop()
