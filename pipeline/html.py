@@ -78,7 +78,13 @@ def render_html(report: Report, pages: Iterable[PageResult]) -> str:
         slot_label=lambda s: SLOT_LABELS.get(s, str(s)) if s else "",
         track_label=TRACK_LABELS.get(report.track, report.track),
         recommendation_label=RECOMMENDATION_LABELS[report.recommendation],
+        anchor=_anchor,
     )
+
+
+def _anchor(slot: object, file: str, page: int | None) -> str:
+    key = f"{slot}-{file}" + (f"-p{page}" if page else "")
+    return "d" + base64.urlsafe_b64encode(key.encode("utf-8")).decode("ascii").rstrip("=")
 
 
 def evidence_images(report: Report, pages: Iterable[PageResult]) -> dict[str, bytes]:

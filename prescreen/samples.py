@@ -45,14 +45,31 @@ def cjk_font(size: int) -> ImageFont.FreeTypeFont:
 # ---------------------------------------------------------------- pages
 
 
+SYSTEM_FONTS = {  # Debian fonts-arphic-ukai / -uming / fonts-wqy-zenhei, used when installed
+    "kai": Path("/usr/share/fonts/truetype/arphic/ukai.ttc"),
+    "ming": Path("/usr/share/fonts/truetype/arphic/uming.ttc"),
+    "zenhei": Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),
+}
+
+
+def available_fonts() -> list[str]:
+    """``china-s`` (carried by PyMuPDF) plus whichever system CJK fonts are installed."""
+    return ["china-s"] + [name for name, path in SYSTEM_FONTS.items() if path.is_file()]
+
+
 def render_html(
-    html: str, *, size_pt: tuple[float, float] = A4_PT, dpi: int = 150, margin: float = 56
+    html: str, *, size_pt: tuple[float, float] = A4_PT, dpi: int = 150, margin: float = 56, font: str = "china-s"
 ) -> np.ndarray:
     """Render an HTML fragment onto a page and rasterise it to a BGR image."""
     doc = pymupdf.open()
     page = doc.new_page(width=size_pt[0], height=size_pt[1])
     rect = pymupdf.Rect(margin, margin, size_pt[0] - margin, size_pt[1] - margin)
-    page.insert_htmlbox(rect, html, css=CERT_CSS)
+    if font == "china-s":
+        page.insert_htmlbox(rect, html, css=CERT_CSS)
+    else:
+        path = SYSTEM_FONTS[font]
+        css = f"@font-face {{font-family: f; src: url({path.name});}}\n" + CERT_CSS.replace("china-s", "f")
+        page.insert_htmlbox(rect, html, css=css, archive=pymupdf.Archive(str(path.parent)))
     pix = page.get_pixmap(dpi=dpi)
     img = np.frombuffer(pix.samples, np.uint8).reshape(pix.h, pix.w, pix.n)[:, :, :3]
     return cv2.cvtColor(img, cv2.COLOR_RGB2BGR)

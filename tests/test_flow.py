@@ -80,3 +80,15 @@ def test_flow_against_minio(harness, packet_dir, monkeypatch):
     finally:
         flow_module._settings.cache_clear()
         server.stop()
+
+
+def test_cli_flow_option_gives_the_same_report(harness, packet_dir, tmp_path):
+    from prescreen.cli import main
+
+    assert main(["check", str(packet_dir), "--out", str(tmp_path / "core.json")]) == 0
+    assert main(["check", str(packet_dir), "--out", str(tmp_path / "flow.json"), "--flow"]) == 0
+    core, flow = (json.loads((tmp_path / n).read_text()) for n in ("core.json", "flow.json"))
+    for r in (core, flow):
+        r.pop("generated_at")
+    assert core == flow
+    assert not (packet_dir / "reports").exists()  # --flow publishes nothing into the upload folder

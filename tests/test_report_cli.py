@@ -113,3 +113,33 @@ def test_contract_severities():
     assert Finding.of(FindingCode.WORK_SUMMARY_LENGTH, "m").severity == "warning"
     assert Report.model_json_schema()["properties"]["recommendation"]
     assert EngineInfo.model_fields.keys() >= {"ocr", "rules"}
+
+
+def test_located_finding_is_drawn_with_box_and_evidence_crop():
+    from datetime import UTC, datetime
+
+    from pipeline.html import evidence_images, render_html
+    from pipeline.manifest import Track
+    from pipeline.models import DocumentInfo, PageInfo, Recommendation
+    from pipeline.screen import PageResult, thumbnail
+
+    page = S.render_html(S.diploma_html(P), dpi=100)
+    finding = Finding.of(
+        FindingCode.BLURRY, "<b>模糊</b>", slot=Slot.diploma, file="d.jpg", page=1, bbox=(0.1, 0.1, 0.5, 0.2), evidence={"score": 0.9}
+    )
+    report = Report(
+        application_id="A-2",
+        track=Track.review,
+        recommendation=Recommendation.return_to_applicant,
+        findings=(finding,),
+        documents=(DocumentInfo(slot=Slot.diploma, file="d.jpg", pages=(PageInfo(page=1),)),),
+        generated_at=datetime.now(UTC),
+        engine=EngineInfo(prescreen="t", ocr="t", orientation="t", rules="t"),
+    )
+    pr = PageResult(slot=Slot.diploma, file="d.jpg", info=PageInfo(page=1), thumbnail=thumbnail(page, 800, 70))
+    html = render_html(report, [pr])
+    assert 'class="box error" style="left: 10.00%; top: 10.00%; width: 40.00%; height: 10.00%;"' in html
+    assert 'class="crop"' in html
+    assert "&lt;b&gt;模糊&lt;/b&gt;" in html  # applicant-controlled text is escaped
+    crops = evidence_images(report, [pr])
+    assert list(crops) == ["001-BLURRY.jpg"] and crops["001-BLURRY.jpg"][:2] == b"\xff\xd8"
