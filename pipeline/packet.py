@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -23,9 +22,6 @@ class FileSource(Protocol):
 class Packet:
     manifest: Manifest
     source: FileSource
-
-    def fingerprint(self, path: str, data: bytes) -> str:
-        return hashlib.sha256(data).hexdigest()
 
 
 class FolderSource:

@@ -120,7 +120,6 @@ def prepare_page(src: SourcePage, slot: Slot, file: str, engines: Engines, optio
     metrics: dict[str, float] = {
         "orientation_score": score,
         "blur_px": quality.blur_px(gray, line_h),
-        "ink_fraction": quality.ink_fraction(gray, exposure["paper_level"]),
         "orig_width": image.shape[1] / src.scale,
         "orig_height": image.shape[0] / src.scale,
         "ocr_confidence": float(np.mean([ln.confidence for ln in ocr_lines])) if ocr_lines else 0.0,

@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from detectors import REGISTRY
 from pipeline.documents import SourcePage
 from pipeline.manifest import Slot
 from pipeline.models import FindingCode
 from pipeline.orientation import turn, turn_box
 from pipeline.screen import screen_page
 from prescreen import samples as S
-from detectors import REGISTRY
 
 P = S.Person()
 PAGES = {
