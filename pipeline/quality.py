@@ -124,6 +124,8 @@ def _glare_fraction(gray: np.ndarray, paper: float) -> float:
         return 0.0
     k = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
     blob = labels == k
+    if blob.mean() > 0.5:  # that is the paper itself, not a hot spot on it
+        return 0.0
     ring = cv2.dilate(blob.astype(np.uint8), np.ones((25, 25), np.uint8)).astype(bool) & ~blob
     outside = gray[~cv2.dilate(blob.astype(np.uint8), np.ones((61, 61), np.uint8)).astype(bool)]
     around = float(np.median(outside)) if outside.size else 255.0
