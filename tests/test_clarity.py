@@ -93,3 +93,10 @@ def test_sharpness_is_reported_and_orders_blur(engines, context, options):
 
     values = [sharpness(s) for s in (0, 1.5, 4)]
     assert values[0] > values[1] > values[2] > 0
+
+
+@pytest.mark.parametrize("font", S.available_fonts())
+def test_a4_sheet_at_72_dpi_is_low_resolution_and_100_dpi_is_not(engines, context, options, font):
+    html = DOCS["summary"]
+    assert FindingCode.LOW_RESOLUTION in _codes(engines, context, options, S.render_html(html, dpi=72, font=font))
+    assert FindingCode.LOW_RESOLUTION not in _codes(engines, context, options, S.render_html(html, dpi=100, font=font))
