@@ -2,14 +2,34 @@
 
 ``REGISTRY`` maps the names the rules files use to the detector callables; which detector
 runs on which slot of which track is data (``pipeline/rules/*.yaml``), not code.
+``PACKET_CHECKS`` are the rules over the whole packet: ``(manifest, notice, files) -> CheckResult``.
 """
 
 from __future__ import annotations
 
-from detectors import clarity, orientation
-from pipeline.screen import Detector
+from detectors import (
+    appraisal,
+    clarity,
+    continuing_education,
+    eligibility,
+    materials,
+    orientation,
+    submission,
+    unit_documents,
+)
+from pipeline.screen import Detector, PacketCheck
 
 REGISTRY: dict[str, Detector] = {
     "orientation": orientation.detect,
     "clarity": clarity.detect,
 }
+
+# Packet-level rules, in the order their findings and checklist items appear in the report.
+PACKET_CHECKS: tuple[PacketCheck, ...] = (
+    submission.check,
+    materials.check,
+    eligibility.check,
+    appraisal.check,
+    continuing_education.check,
+    unit_documents.check,
+)

@@ -23,6 +23,7 @@ from pipeline.screen import (
     PageResult,
     ScreenResult,
     build_report,
+    check_packet,
     engine_info,
     file_result,
     open_file,
@@ -113,7 +114,8 @@ def screen(root: str | None, prefix: str) -> ScreenResult:
         up = uploads[(slot, file)]
         pages = [f.result() for f in page_futs]
         files.append(file_result(slot, file, up.format, up.page_count, pages, up.findings))
-    report = build_report(manifest, files, [], engine_info(runtime.engines_for(settings), notice))
+    packet = check_packet(manifest, notice, files, runtime.packet_checks())
+    report = build_report(manifest, files, packet, engine_info(runtime.engines_for(settings), notice))
     return ScreenResult(report=report, pages=[p for fr in files for p in fr.pages])
 
 

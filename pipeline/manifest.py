@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from enum import StrEnum
 from pathlib import PurePosixPath
 
@@ -98,10 +98,19 @@ class Applicant(_Model):
     current_title: CurrentTitle | None = None
 
 
+CHINA_TZ = timezone(timedelta(hours=8))
+
+
 class Submission(_Model):
     submitted_at: datetime
     attempt: int = Field(default=1, ge=1)
     returned_at: datetime | None = None
+
+    @field_validator("submitted_at", "returned_at")
+    @classmethod
+    def _beijing_time_if_naive(cls, value: datetime | None) -> datetime | None:
+        """The platform runs on Beijing time: a time without a zone is read as +08:00."""
+        return value.replace(tzinfo=CHINA_TZ) if value is not None and value.tzinfo is None else value
 
 
 class Material(_Model):

@@ -139,6 +139,20 @@ class EngineInfo(Frozen):
     rules: str
 
 
+class ChecklistItem(Frozen):
+    """One line of the track's checklist: what the notice asks and what the packet shows."""
+
+    item: str
+    state: Literal["ok", "problem", "unknown"]
+    detail: str = ""
+    codes: tuple[FindingCode, ...] = ()
+
+
+class CheckResult(Frozen):
+    findings: tuple[Finding, ...] = ()
+    checklist: tuple[ChecklistItem, ...] = ()
+
+
 class Report(Frozen):
     application_id: str
     track: Track
@@ -147,6 +161,7 @@ class Report(Frozen):
     documents: tuple[DocumentInfo, ...]
     generated_at: datetime
     engine: EngineInfo
+    checklist: tuple[ChecklistItem, ...] = ()
 
     def to_json(self) -> str:
         return self.model_dump_json(indent=2, exclude_none=True)

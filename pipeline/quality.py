@@ -117,8 +117,8 @@ def structure(gray: np.ndarray) -> float:
 def _glare_fraction(gray: np.ndarray, paper: float) -> float:
     """Largest saturated blob markedly brighter than the paper around it, as a share of the page."""
     sat = (gray >= 250).astype(np.uint8)
-    if sat.mean() < 0.005:
-        return 0.0
+    if sat.mean() < 0.005 or float(np.median(gray)) >= 235:
+        return 0.0  # a white scan: saturation is the paper itself, not a hot spot on it
     n, labels, stats, _ = cv2.connectedComponentsWithStats(sat, connectivity=8)
     if n <= 1:
         return 0.0

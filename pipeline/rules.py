@@ -7,19 +7,79 @@ A later notice is a new file in ``pipeline/rules/`` (or a folder named by
 from __future__ import annotations
 
 import hashlib
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from pipeline.errors import RulesError
-from pipeline.manifest import Slot, Track
+from pipeline.manifest import EducationLevel, EmployerType, Manifest, Slot, Track
+
+EDUCATION_ORDER = list(EducationLevel)  # technical_secondary < ... < postdoc
 
 RULES_DIR = Path(__file__).parent / "rules"
 ALL_SLOTS = "*"
+
+
+class _Rule(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class SubmissionRules(_Rule):
+    opens: datetime | None = None
+    deadline: datetime | None = None
+    resubmit_within_hours: float = Field(48, gt=0)
+    max_attempts: int = Field(3, ge=1)
+
+    @field_validator("opens", "deadline")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("needs a time zone, e.g. +08:00")
+        return value
+
+
+class Requirement(_Rule):
+    """When a slot is required; every condition given must hold (an empty one: always)."""
+
+    tracks: tuple[Track, ...] | None = None
+    tracks_except: tuple[Track, ...] = ()
+    education_at_least: EducationLevel | None = None
+    foreign_education: bool | None = None
+    teacher: bool | None = None
+    employer_types: tuple[EmployerType, ...] | None = None
+    alternatives: tuple[Slot, ...] = ()
+
+    def applies(self, m: Manifest) -> bool:
+        a = m.applicant
+        return (
+            (self.tracks is None or m.track in self.tracks)
+            and m.track not in self.tracks_except
+            and (self.education_at_least is None or EDUCATION_ORDER.index(a.education.level) >= EDUCATION_ORDER.index(self.education_at_least))
+            and (self.foreign_education is None or a.education.foreign == self.foreign_education)
+            and (self.teacher is None or a.teacher == self.teacher)
+            and (self.employer_types is None or a.employer_type in self.employer_types)
+        )
+
+
+class TrackRules(_Rule):
+    education_in: tuple[EducationLevel, ...] | None = None
+    full_time: bool = False
+    township_unit: bool = False
+    years: int | None = Field(None, ge=0)
+    years_by_education: dict[EducationLevel, int] = Field(default_factory=dict)
+    current_title_required: bool = False
+    appraisal_years: int | None = Field(None, ge=1)
+    min_rating: Literal["优秀", "合格", "基本合格"] = "合格"
+
+    def required_years(self, level: EducationLevel) -> int | None:
+        return self.years_by_education.get(level, self.years)
+
+    def appraisal_year_count(self, level: EducationLevel) -> int:
+        return self.appraisal_years or self.required_years(level) or 1
 
 
 class Notice(BaseModel):
@@ -27,8 +87,16 @@ class Notice(BaseModel):
 
     id: str
     title: str
+    short: str = ""
     published: date
     tracks: tuple[Track, ...] = Field(min_length=1)
+    submission: SubmissionRules = SubmissionRules()
+    publicity_min_working_days: int = Field(5, ge=1)
+    work_summary_chars: tuple[int, int] | None = None
+    masking_required: bool = False
+    required: dict[Slot, Requirement] = Field(default_factory=dict)
+    track_rules: dict[Track, TrackRules] = Field(default_factory=dict)
+    clauses: dict[str, str] = Field(default_factory=dict, description="rule -> the clause of the notice it comes from")
     checks: dict[str, tuple[str, ...]] = Field(
         default_factory=dict, description="page detector -> slots it runs on ('*' = every slot)"
     )
@@ -44,6 +112,24 @@ class Notice(BaseModel):
             if bad:
                 raise ValueError(f"check {name!r} names unknown slot(s) {bad}")
         return checks
+
+    @model_validator(mode="after")
+    def _rules_for_every_track(self) -> Notice:
+        missing = [t.value for t in self.tracks if t not in self.track_rules]
+        if missing:
+            raise ValueError(f"track_rules missing for {missing}")
+        return self
+
+    def required_slots(self, m: Manifest) -> dict[Slot, Requirement]:
+        return {slot: req for slot, req in self.required.items() if req.applies(m)}
+
+    def cite(self, rule: str) -> str:
+        """（依据《通知》条款）: the notice and clause a finding's rule comes from."""
+        clause = self.clauses.get(rule, "")
+        return f"（依据《{self.short or self.title}》{clause}）"
+
+    def rules_for(self, track: Track) -> TrackRules:
+        return self.track_rules[track]
 
     def checks_for(self, slot: Slot) -> frozenset[str]:
         return frozenset(name for name, slots in self.checks.items() if ALL_SLOTS in slots or slot.value in slots)

@@ -18,10 +18,13 @@ import numpy as np
 from pydantic import BaseModel
 
 from pipeline import __version__, quality
+from pipeline.doctypes import STRONG, classify
 from pipeline.documents import Document, ReadLimits, SourcePage
 from pipeline.errors import UnreadableFileError
 from pipeline.manifest import Manifest, Slot
 from pipeline.models import (
+    ChecklistItem,
+    CheckResult,
     DocumentInfo,
     EngineInfo,
     Finding,
@@ -182,7 +185,9 @@ def screen_page(
 ) -> PageResult:
     page = prepare_page(src, ctx.slot, file, engines, options)
     findings = detect_page(page, ctx, detectors)
+    kind = classify(page.lines)
     info = PageInfo(
+        type=kind.type.value if kind.type and kind.score >= STRONG else None,
         page=page.number,
         rotation=page.rotation,  # type: ignore[arg-type]
         sharpness=_sharpness(page.metrics["blur_px"]),
@@ -349,19 +354,37 @@ def recommend(findings: Iterable[Finding]) -> Recommendation:
     return Recommendation.pass_
 
 
+def check_packet(manifest: Manifest, notice: Notice, files: list[FileResult], checks: Iterable[PacketCheck]) -> CheckResult:
+    """Run the packet-level rules; one that fails is recorded for the auditor, not fatal."""
+    findings: list[Finding] = []
+    checklist: list[ChecklistItem] = []
+    for check in checks:
+        try:
+            result = check(manifest, notice, files)
+        except Exception as exc:
+            log.exception("packet check %s failed", getattr(check, "__name__", check))
+            name = getattr(check, "__module__", "check").rsplit(".", 1)[-1]
+            findings.append(Finding.of(FindingCode.SCREENING_ERROR, f"规则检查“{name}”出错，请人工审核", evidence={"error": type(exc).__name__}))
+            continue
+        findings.extend(result.findings)
+        checklist.extend(result.checklist)
+    return CheckResult(findings=tuple(findings), checklist=tuple(checklist))
+
+
 def build_report(
     manifest: Manifest,
     files: Iterable[FileResult],
-    packet_findings: Iterable[Finding],
+    packet: CheckResult,
     engine: EngineInfo,
     now: datetime | None = None,
 ) -> Report:
     files = list(files)
     all_findings = [f for fr in files for f in fr.findings]
     all_findings += [f for fr in files for p in fr.pages for f in p.findings]
-    all_findings += list(packet_findings)
+    all_findings += list(packet.findings)
     findings = dedupe(all_findings)
     return Report(
+        checklist=packet.checklist,
         application_id=manifest.application_id,
         track=manifest.track,
         recommendation=recommend(findings),
@@ -376,7 +399,7 @@ def engine_info(engines: Engines, notice: Notice) -> EngineInfo:
     return EngineInfo(prescreen=__version__, ocr=engines.ocr.name, orientation=engines.orientation.name, rules=notice.version)
 
 
-PacketCheck = Callable[[Manifest, Notice, list[FileResult]], list[Finding]]
+PacketCheck = Callable[[Manifest, Notice, list[FileResult]], CheckResult]
 
 
 def screen_packet(
@@ -397,7 +420,6 @@ def screen_packet(
         screen_file(packet, slot, file, PageContext(manifest, notice, slot), engines, detectors, options, on_page)
         for slot, file in manifest.files()
     ]
-    packet_findings = [f for check in packet_checks for f in check(manifest, notice, files)]
-    report = build_report(manifest, files, packet_findings, engine_info(engines, notice))
+    report = build_report(manifest, files, check_packet(manifest, notice, files, packet_checks), engine_info(engines, notice))
     log.info("screened %s in %.1f s", manifest.application_id, time.perf_counter() - started)
     return ScreenResult(report=report, pages=[p for fr in files for p in fr.pages])

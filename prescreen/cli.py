@@ -130,6 +130,7 @@ def run_check(packet_path: Path, use_flow: bool = False) -> ScreenResult:
             notices,
             runtime.engines_for(settings),
             runtime.detectors(),
+            packet_checks=runtime.packet_checks(),
             options=runtime.options_for(settings),
             on_page=progress.page,
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from detectors import REGISTRY
+from detectors import PACKET_CHECKS, REGISTRY
 from pipeline.ocr import get_engine
 from pipeline.orientation import get_orientation_model
 from pipeline.screen import Engines, ScreenOptions
@@ -27,6 +27,10 @@ def options_for(settings: Settings) -> ScreenOptions:
 
 def detectors():  # noqa: ANN201 - the registry mapping
     return REGISTRY
+
+
+def packet_checks():  # noqa: ANN201 - the packet-level rules, in report order
+    return PACKET_CHECKS
 
 
 def store_for(settings: Settings) -> ObjectStore:

@@ -64,12 +64,15 @@ def render_html(
     doc = pymupdf.open()
     page = doc.new_page(width=size_pt[0], height=size_pt[1])
     rect = pymupdf.Rect(margin, margin, size_pt[0] - margin, size_pt[1] - margin)
-    if font == "china-s":
-        page.insert_htmlbox(rect, html, css=CERT_CSS)
-    else:
-        path = SYSTEM_FONTS[font]
-        css = f"@font-face {{font-family: f; src: url({path.name});}}\n" + CERT_CSS.replace("china-s", "f")
-        page.insert_htmlbox(rect, html, css=css, archive=pymupdf.Archive(str(path.parent)))
+    css = CERT_CSS if font == "china-s" else CERT_CSS.replace("china-s", "f")
+    faces = {"f": SYSTEM_FONTS.get(font), "hand": SYSTEM_FONTS["kai"] if SYSTEM_FONTS["kai"].is_file() else None}
+    archive = pymupdf.Archive()
+    for family, path in faces.items():
+        if path is not None and path.is_file():
+            css = f"@font-face {{font-family: {family}; src: url({path.name});}}\n" + css
+            archive.add(str(path.parent))
+    css += "\n.hand { font-family: hand, china-s; font-size: 20px; }"
+    page.insert_htmlbox(rect, html, css=css, archive=archive)
     pix = page.get_pixmap(dpi=dpi)
     img = np.frombuffer(pix.samples, np.uint8).reshape(pix.h, pix.w, pix.n)[:, :, :3]
     return cv2.cvtColor(img, cv2.COLOR_RGB2BGR)
@@ -149,6 +152,40 @@ def appraisal_html(p: Person = Person(), year: int = 2024, rating: str = "优秀
     )
 
 
+def appraisal_letter_html(p: Person = Person(), year: int = 2024, rating: str = "优秀", hand: bool = False) -> str:
+    """A unit's certificate of one year's appraisal, the rating written in by hand when ``hand``."""
+    r = f"<span class='hand'>{rating}</span>" if hand else rating
+    return (
+        "<h1>年度考核证明</h1>"
+        f"<p>兹证明 {p.name} 同志系我单位在职专业技术人员，{year}年度考核结果为{r}。</p>"
+        "<p>特此证明。</p>"
+        f"<p class='right'>{p.employer}</p><p class='right'>{year + 1}年1月15日</p>"
+    )
+
+
+def appraisal_table_html(p: Person = Person(), ratings: dict[int, str] | None = None) -> str:
+    """One form covering several years: a row per year."""
+    ratings = ratings or {2022: "优秀", 2023: "优秀", 2024: "优秀"}
+    rows = "".join(f"<tr><td>{y}年度</td><td>{r}</td><td>{p.employer}</td></tr>" for y, r in sorted(ratings.items()))
+    last = max(ratings)
+    return (
+        "<h1>近三年年度考核情况登记表</h1>"
+        f"<p>姓名：{p.name}　　工作单位：{p.employer}</p>"
+        f"<table><tr><td>年度</td><td>考核等次</td><td>考核单位</td></tr>{rows}</table>"
+        f"<p class='right'>{p.employer}人事科</p><p class='right'>{last + 1}年2月1日</p>"
+    )
+
+
+def promise_letter_html(p: Person = Person(), signed: bool = True, dated: bool = True) -> str:
+    sign = f"<span class='hand'>{p.name}</span>" if signed else ""
+    day = "<span class='hand'>2025年5月20日</span>" if dated else "　　年　　月　　日"
+    return (
+        "<h1>个人承诺书</h1>"
+        "<p>本人郑重承诺：所提供的申报材料真实有效，如有弄虚作假，本人愿承担一切责任。</p>"
+        f"<p>承诺人（签名）：{sign}</p><p>承诺时间：{day}</p>"
+    )
+
+
 def publicity_html(p: Person = Person(), start: str = "2025年5月12日", end: str = "2025年5月16日") -> str:
     return (
         "<h1>推荐单位公示</h1>"
@@ -160,10 +197,20 @@ def publicity_html(p: Person = Person(), start: str = "2025年5月12日", end: s
     )
 
 
+def work_summary_pages(p: Person = Person(), chars: int = 2400, per_page: int = 900) -> list[str]:
+    """A work summary of about ``chars`` 汉字 (title and signature included), split over pages."""
+    base = "本人任职以来坚持政治理论学习认真履行岗位职责积极参加教研活动不断提高业务能力教学成绩突出"
+    body_chars = max(0, chars - 4 - len(p.name.replace("·", "")))
+    body = (base * (body_chars // len(base) + 1))[:body_chars]
+    chunks = [body[i : i + per_page] for i in range(0, len(body), per_page)] or [""]
+    pages = [f"<p>{c}。</p>" for c in chunks]
+    pages[0] = "<h1>工作小结</h1>" + pages[0]
+    pages[-1] += f"<p class='right'>{p.name}</p>"
+    return pages
+
+
 def work_summary_html(p: Person = Person(), chars: int = 600) -> str:
-    base = "本人任职以来坚持政治理论学习，认真履行岗位职责，积极参加教研活动，不断提高业务能力，教学成绩突出。"
-    body = (base * (chars // len(base) + 1))[:chars]
-    return f"<h1>工作小结</h1><p>{body}</p><p class='right'>{p.name}</p>"
+    return work_summary_pages(p, chars, per_page=10**6)[0]
 
 
 def id_card_portrait_html(p: Person = Person()) -> str:

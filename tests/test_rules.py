@@ -1,0 +1,347 @@
+"""Packet rules, each in both directions, on files of known text; and rules-file validation."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from detectors import PACKET_CHECKS, appraisal, continuing_education, eligibility, materials, submission, unit_documents
+from detectors.unit_documents import working_days
+from pipeline.errors import RulesError
+from pipeline.models import FindingCode
+from pipeline.rules import load_notice, load_rules
+from pipeline.screen import check_packet
+from tests.factories import manifest, text_file
+
+RULES = load_rules()
+FHJ_APPRAISALS = {"annual_appraisal": ["a.pdf"]}
+
+
+def codes(result):
+    return sorted(f.code.value for f in result.findings)
+
+
+def run(check, m, files):
+    return check(m, RULES[m.track], files)
+
+
+# ---------------------------------------------------------------- materials
+
+
+REVIEW_FULL = {s: [f"{s}.pdf"] for s in ("photo", "diploma", "ce_certificate", "annual_appraisal", "unit_publicity", "publicity_result", "supervisor_opinion")}
+
+
+def test_review_packet_with_every_required_slot_misses_nothing():
+    assert codes(run(materials.check, manifest("review", REVIEW_FULL), [])) == []
+
+
+@pytest.mark.parametrize("slot", sorted(REVIEW_FULL))
+def test_each_missing_required_slot_is_reported(slot):
+    mats = {k: v for k, v in REVIEW_FULL.items() if k != slot}
+    result = run(materials.check, manifest("review", mats), [])
+    assert [(f.code.value, f.slot.value) for f in result.findings] == [("MISSING_MATERIAL", slot)]
+    assert "2024年职称评审通知" in result.findings[0].message
+
+
+def test_exemption_form_replaces_ce_certificates():
+    mats = {k: v for k, v in REVIEW_FULL.items() if k != "ce_certificate"} | {"ce_exemption": ["ex.pdf"]}
+    assert codes(run(materials.check, manifest("review", mats), [])) == []
+
+
+@pytest.mark.parametrize(
+    ("track", "changes", "required", "not_required"),
+    [
+        ("review", {"applicant__education.level": "master"}, "degree_certificate", None),
+        ("review", {}, None, "degree_certificate"),
+        ("review", {"applicant__education.foreign": True}, "foreign_degree_certification", None),
+        ("grant_senior", {"applicant__education.level": "postdoc"}, "postdoc_certificate", None),
+        ("grant_intermediate", {"applicant__education.level": "master"}, None, "postdoc_certificate"),
+        ("fhj_three_year", {}, "title_certificate", None),
+        ("initial_junior", {}, None, "title_certificate"),
+        ("initial_junior", {"applicant__employer_type": "private"}, None, "ce_certificate"),
+        ("initial_junior", {"applicant__employer_type": "state_owned"}, "ce_certificate", None),
+        ("initial_junior", {"applicant__teacher": True}, "teacher_qualification", "vacancy_statement"),
+        ("initial_intermediate", {"applicant__teacher": True}, "vacancy_statement", None),
+        ("initial_intermediate", {"applicant__teacher": False}, None, "mandarin_certificate"),
+        ("grant_intermediate", {}, "id_card_emblem", "supervisor_opinion"),
+        ("review", {}, "supervisor_opinion", "id_card_portrait"),
+    ],
+)
+def test_required_slots_follow_the_conditions(track, changes, required, not_required):
+    missing = {f.slot.value for f in run(materials.check, manifest(track, {}, **changes), []).findings}
+    if required:
+        assert required in missing
+    if not_required:
+        assert not_required not in missing
+
+
+def test_wrong_document_when_content_is_another_material():
+    m = manifest("review", {"diploma": ["d.pdf"]})
+    wrong = text_file("diploma", "d.pdf", ["学士学位证书", "授予文学学士学位", "学位评定委员会"])
+    right = text_file("diploma", "d.pdf", ["毕业证书", "准予毕业"])
+    assert codes(run(materials.check, m, [wrong])) .count("WRONG_DOCUMENT") == 1
+    assert "WRONG_DOCUMENT" not in codes(run(materials.check, m, [right]))
+
+
+def test_wrong_document_when_no_text_at_all():
+    m = manifest("review", {"diploma": ["d.jpg"]})
+    assert "WRONG_DOCUMENT" in codes(run(materials.check, m, [text_file("diploma", "d.jpg", [])]))
+
+
+def test_a_document_in_the_photo_slot_is_wrong_but_a_photo_is_not():
+    m = manifest("review", {"photo": ["p.jpg"]})
+    doc = text_file("photo", "p.jpg", ["毕业证书", "学生张三于2012年9月至2016年7月在本校学习，修完全部课程，准予毕业。"])
+    assert "WRONG_DOCUMENT" in codes(run(materials.check, m, [doc]))
+    assert "WRONG_DOCUMENT" not in codes(run(materials.check, m, [text_file("photo", "p.jpg", [])]))
+
+
+# ---------------------------------------------------------------- appraisals
+
+
+def fhj(*files):
+    return run(appraisal.check, manifest("fhj_three_year", FHJ_APPRAISALS), list(files))
+
+
+def form(year, rating, file="a.pdf"):
+    boxes = " ".join(("☑" if r == rating else "□") + r for r in ("优秀", "合格", "基本合格", "不合格"))
+    return ["自治区驻村工作干部年度考核登记表", f"（{year}年度）", "考核等次", boxes, f"{year + 1}年1月10日"]
+
+
+def test_fhj_three_excellent_years_pass():
+    assert codes(fhj(text_file("annual_appraisal", "a.pdf", form(2022, "优秀"), form(2023, "优秀"), form(2024, "优秀")))) == []
+
+
+def test_fhj_a_year_not_excellent_is_named():
+    result = fhj(text_file("annual_appraisal", "a.pdf", form(2022, "优秀"), form(2023, "合格"), form(2024, "优秀")))
+    assert codes(result) == ["APPRAISAL_NOT_EXCELLENT"]
+    f = result.findings[0]
+    assert "2023" in f.message and f.page == 2 and f.bbox is not None
+
+
+def test_fhj_missing_and_unreadable_years():
+    result = fhj(text_file("annual_appraisal", "a.pdf", form(2024, "优秀"), ["（2023年度）", "口优秀 口合格 口基本合格 口不合格"]))
+    assert codes(result) == ["APPRAISAL_YEAR_MISSING", "APPRAISAL_YEAR_MISSING"]
+    by_year = {f.evidence["year"]: f for f in result.findings}
+    assert by_year[2022].file is None  # no record at all
+    assert by_year[2023].file == "a.pdf" and by_year[2023].page == 2  # there, but no rating ticked
+
+
+def test_fhj_years_counted_back_from_submission():
+    m = manifest("fhj_three_year", FHJ_APPRAISALS, submission__submitted_at="2026-01-05T09:00:00+08:00")
+    f = text_file("annual_appraisal", "a.pdf", form(2023, "优秀"), form(2024, "优秀"), form(2025, "优秀"))
+    assert codes(run(appraisal.check, m, [f])) == []
+
+
+def test_other_tracks_need_at_least_qualified():
+    m = manifest("initial_junior", {"annual_appraisal": ["a.pdf"]})
+    assert codes(run(appraisal.check, m, [text_file("annual_appraisal", "a.pdf", form(2024, "合格"))])) == []
+    bad = run(appraisal.check, m, [text_file("annual_appraisal", "a.pdf", form(2024, "基本合格"))])
+    assert codes(bad) == ["NOT_ELIGIBLE"]
+
+
+def test_junior_college_needs_two_years():
+    m = manifest("initial_junior", {"annual_appraisal": ["a.pdf"]}, applicant__education={"level": "junior_college", "full_time": True, "graduated_on": "2020-07-01"})
+    result = run(appraisal.check, m, [text_file("annual_appraisal", "a.pdf", form(2024, "合格"))])
+    assert codes(result) == ["APPRAISAL_YEAR_MISSING"] and "2023" in result.findings[0].message
+
+
+# ---------------------------------------------------------------- continuing education
+
+
+def ce(year, cat):
+    return ["继续教育合格证书", f"于{year}年度参加继续教育{cat}学习，完成30学时"]
+
+
+def test_ce_complete_and_incomplete():
+    m = manifest("review", {"ce_certificate": ["c.pdf"]})
+    full = text_file("ce_certificate", "c.pdf", ce(2024, "公需科目"), ce(2024, "专业科目"))
+    assert codes(run(continuing_education.check, m, [full])) == []
+    half = run(continuing_education.check, m, [text_file("ce_certificate", "c.pdf", ce(2024, "公需科目"))])
+    assert codes(half) == ["CE_INCOMPLETE"] and "专业科目" in half.findings[0].message
+    wrong_year = run(continuing_education.check, m, [text_file("ce_certificate", "c.pdf", ce(2023, "公需科目"), ce(2023, "专业科目"))])
+    assert codes(wrong_year) == ["CE_INCOMPLETE"] and "2024年度" in wrong_year.findings[0].message
+
+
+def test_ce_for_every_fhj_year_and_exemption():
+    m = manifest("fhj_three_year", {"ce_certificate": ["c.pdf"]})
+    pages = [ce(y, c) for y in (2022, 2023, 2024) for c in ("公需科目", "专业科目")]
+    assert codes(run(continuing_education.check, m, [text_file("ce_certificate", "c.pdf", *pages)])) == []
+    result = run(continuing_education.check, m, [text_file("ce_certificate", "c.pdf", *pages[:4])])
+    assert codes(result) == ["CE_INCOMPLETE"] and "2024" in result.findings[0].message and "2022" not in result.findings[0].message
+    exempt = manifest("fhj_three_year", {"ce_certificate": ["c.pdf"], "ce_exemption": ["e.pdf"]})
+    assert codes(run(continuing_education.check, exempt, [])) == []
+
+
+def test_ce_not_required_for_private_employers_in_2025():
+    m = manifest("initial_junior", {"ce_certificate": ["c.pdf"]}, applicant__employer_type="private")
+    assert codes(run(continuing_education.check, m, [text_file("ce_certificate", "c.pdf", ["继续教育"])])) == []
+
+
+# ---------------------------------------------------------------- eligibility
+
+
+@pytest.mark.parametrize(
+    ("track", "changes", "eligible"),
+    [
+        ("initial_junior", {}, True),
+        ("initial_junior", {"applicant__education": {"level": "bachelor", "full_time": False, "graduated_on": "2016-07-01"}}, False),
+        ("initial_junior", {"applicant__education": {"level": "junior_college", "graduated_on": "2024-07-01"}, "applicant__work_started_on": "2024-08-01"}, False),
+        ("initial_junior", {"applicant__education": {"level": "junior_college", "graduated_on": "2023-05-01"}, "applicant__work_started_on": "2023-05-20"}, True),
+        ("initial_junior", {"applicant__education": {"level": "bachelor", "graduated_on": "2024-07-01"}, "applicant__work_started_on": "2024-08-01"}, False),
+        ("initial_intermediate", {"applicant__township_unit": True}, True),
+        ("initial_intermediate", {"applicant__township_unit": False}, False),
+        ("initial_intermediate", {"applicant__township_unit": True, "applicant__education": {"level": "junior_college", "graduated_on": "2010-07-01"}}, False),
+        ("grant_intermediate", {"applicant__education": {"level": "master", "graduated_on": "2022-07-01"}, "applicant__work_started_on": "2022-08-01"}, True),
+        ("grant_intermediate", {"applicant__education": {"level": "bachelor", "graduated_on": "2016-07-01"}}, False),
+        ("grant_associate_senior", {"applicant__education": {"level": "master", "graduated_on": "2016-07-01"}}, False),
+        ("grant_senior", {"applicant__education": {"level": "postdoc", "graduated_on": "2024-09-01"}, "applicant__work_started_on": "2024-09-01"}, False),
+        ("fhj_three_year", {}, True),
+        ("fhj_three_year", {"applicant__current_title": None}, False),
+    ],
+)
+def test_eligibility(track, changes, eligible):
+    result = run(eligibility.check, manifest(track, {}, **changes), [])
+    assert ("NOT_ELIGIBLE" not in codes(result)) == eligible
+
+
+def test_graduation_date_on_diploma_is_cross_checked():
+    m = manifest("review", {"diploma": ["d.pdf"]})  # declared 2016-07-01
+    same = text_file("diploma", "d.pdf", ["毕业证书", "于二〇一二年九月至二〇一六年七月在本校学习", "准予毕业"])
+    other = text_file("diploma", "d.pdf", ["毕业证书", "于2013年9月至2017年7月在本校学习", "准予毕业"])
+    assert codes(run(eligibility.check, m, [same])) == []
+    result = run(eligibility.check, m, [other])
+    assert codes(result) == ["NOT_ELIGIBLE"] and result.findings[0].file == "d.pdf" and "2017年7月" in result.findings[0].message
+
+
+# ---------------------------------------------------------------- unit documents
+
+
+def test_working_days_use_the_statutory_calendar():
+    assert working_days(date(2025, 5, 12), date(2025, 5, 16)) == 5  # an ordinary week
+    assert working_days(date(2025, 4, 28), date(2025, 5, 6)) == 4  # Labour Day 5-1..5-5 off
+    assert working_days(date(2025, 9, 28), date(2025, 10, 11)) == 6  # 9-28 (Sun) and 10-11 (Sat) are make-up workdays
+
+
+@pytest.mark.parametrize(
+    ("period", "short"),
+    [("2025年5月12日至2025年5月16日", False), ("2025年5月12日至2025年5月15日", True), ("2025年4月29日至2025年5月6日", True), ("2025年9月29日至2025年10月10日", True), ("2025年9月26日至2025年10月10日", False)],
+)
+def test_publicity_period(period, short):
+    m = manifest("review", {"unit_publicity": ["p.pdf"]})
+    f = text_file("unit_publicity", "p.pdf", ["推荐单位公示", f"公示时间：{period}。", "乌鲁木齐市第十中学"])
+    result = run(unit_documents.check, m, [f])
+    assert ("PUBLICITY_TOO_SHORT" in codes(result)) == short
+    if short:
+        assert result.findings[0].bbox is not None
+
+
+def test_unreadable_publicity_period_is_left_to_the_auditor():
+    m = manifest("review", {"unit_publicity": ["p.pdf"]})
+    result = run(unit_documents.check, m, [text_file("unit_publicity", "p.pdf", ["推荐单位公示", "公示期间如有异议"])])
+    assert codes(result) == [] and result.checklist[0].state == "unknown"
+
+
+@pytest.mark.parametrize(
+    ("sign", "when", "unsigned"),
+    [("阿依古丽·买买提", "2025年5月20日", False), ("", "2025年5月20日", True), ("阿依古丽·买买提", "年 月 日", True), ("", "年 月 日", True)],
+)
+def test_promise_letter(sign, when, unsigned):
+    m = manifest("initial_junior", {"promise_letter": ["l.pdf"]})
+    f = text_file("promise_letter", "l.pdf", ["个人承诺书", "本人承诺所提供材料真实有效。", f"承诺人（签名）：{sign}", f"承诺时间：{when}"])
+    assert ("UNSIGNED" in codes(run(unit_documents.check, m, [f]))) == unsigned
+
+
+def test_signature_on_its_own_line_below_the_label():
+    m = manifest("initial_junior", {"promise_letter": ["l.pdf"]})
+    f = text_file("promise_letter", "l.pdf", ["个人承诺书", "承诺人（签名）：", "张三", "2025年5月20日"])
+    assert codes(run(unit_documents.check, m, [f])) == []
+
+
+@pytest.mark.parametrize(("chars", "flag"), [(1500, True), (2000, False), (2600, False), (3000, False), (3400, True)])
+def test_work_summary_length(chars, flag):
+    m = manifest("initial_junior", {"work_summary": ["w.pdf"]})
+    body = "汉" * (chars - 6)  # plus the title and the signature
+    f = text_file("work_summary", "w.pdf", ["工作小结", body[: chars // 2]], [body[chars // 2 :], "张三 2025"])
+    result = run(unit_documents.check, m, [f])
+    assert ("WORK_SUMMARY_LENGTH" in codes(result)) == flag
+    if flag:
+        assert result.findings[0].severity == "warning"
+
+
+def test_work_summary_length_is_not_a_2024_rule():
+    m = manifest("review", {"work_summary": ["w.pdf"]})
+    assert codes(run(unit_documents.check, m, [text_file("work_summary", "w.pdf", ["工作小结", "短"])])) == []
+
+
+# ---------------------------------------------------------------- submission
+
+
+@pytest.mark.parametrize(
+    ("track", "sub", "expected"),
+    [
+        ("initial_junior", {"submitted_at": "2025-11-15T17:59:00+08:00"}, []),
+        ("initial_junior", {"submitted_at": "2025-11-15T18:01:00+08:00"}, ["LATE_SUBMISSION"]),
+        ("initial_junior", {"submitted_at": "2025-11-15T10:30:00Z"}, ["LATE_SUBMISSION"]),  # 18:30 in Urumqi's official time
+        ("review", {"submitted_at": "2025-06-03T10:00:00+08:00", "returned_at": "2025-06-01T10:00:00+08:00", "attempt": 2}, []),
+        ("review", {"submitted_at": "2025-06-03T10:01:00+08:00", "returned_at": "2025-06-01T10:00:00+08:00", "attempt": 2}, ["LATE_SUBMISSION"]),
+        ("review", {"attempt": 3}, []),
+        ("review", {"attempt": 4}, ["TOO_MANY_ATTEMPTS"]),
+        ("review", {"submitted_at": "2025-06-02T10:30:00"}, []),  # no zone: Beijing time
+    ],
+)
+def test_submission(track, sub, expected):
+    m = manifest(track, {}, submission={"submitted_at": "2025-06-02T10:30:00+08:00", "attempt": 1, "returned_at": None} | sub)
+    assert codes(run(submission.check, m, [])) == expected
+
+
+# ---------------------------------------------------------------- the packet as a whole
+
+
+def test_packet_checks_build_a_checklist_and_survive_a_failing_rule():
+    m = manifest("fhj_three_year", FHJ_APPRAISALS)
+
+    def broken(m, notice, files):
+        raise RuntimeError("bug")
+
+    result = check_packet(m, RULES[m.track], [], (*PACKET_CHECKS, broken))
+    assert any(f.code == FindingCode.SCREENING_ERROR for f in result.findings)
+    assert {c.state for c in result.checklist} >= {"ok", "problem"}
+    assert all(f.message.endswith("）") for f in result.findings if f.code != FindingCode.SCREENING_ERROR)
+
+
+@pytest.mark.parametrize(
+    ("content", "error"),
+    [
+        ("id: x\ntitle: t\npublished: 2024-01-01\ntracks: [review]\n", "track_rules"),
+        ("id: x\ntitle: t\npublished: 2024-01-01\ntracks: [nope]\ntrack_rules: {}\n", "tracks"),
+        ("id: x\ntitle: t\npublished: 2024-01-01\ntracks: [review]\ntrack_rules: {review: {}}\nrequired: {passport: {}}\n", "required"),
+        ("id: x\ntitle: t\npublished: 2024-01-01\ntracks: [review]\ntrack_rules: {review: {}}\nsubmission: {deadline: 2025-01-01T00:00:00}\n", "time zone"),
+        ("id: x\ntitle: t\npublished: 2024-01-01\ntracks: [review]\ntrack_rules: {review: {min_rating: 很好}}\n", "min_rating"),
+        ("id: x\ntitle: t\npublished: 2024-01-01\ntracks: [review]\ntrack_rules: {review: {}}\nchecks: {clarity: [nowhere]}\n", "unknown slot"),
+        ("id: x\ntitle: t\npublished: 2024-01-01\ntracks: [review]\ntrack_rules: {review: {}}\nsurprise: 1\n", "surprise"),
+        ("[not, a, mapping]", "mapping"),
+        ("id: [unclosed", "cannot be read"),
+    ],
+)
+def test_rules_file_validation_errors(tmp_path: Path, content, error):
+    path = tmp_path / "2026.yaml"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(RulesError) as exc:
+        load_notice(path)
+    assert error in str(exc.value) and "2026.yaml" in str(exc.value)
+
+
+def test_a_track_without_rules_or_with_two_notices_is_an_error(tmp_path: Path):
+    import shutil
+
+    from pipeline.rules import RULES_DIR
+
+    shutil.copy(RULES_DIR / "2024-review.yaml", tmp_path / "a.yaml")
+    with pytest.raises(RulesError, match="no rules for track"):
+        load_rules(tmp_path)
+    shutil.copy(RULES_DIR / "2025-confirmation.yaml", tmp_path / "b.yaml")
+    shutil.copy(RULES_DIR / "2024-review.yaml", tmp_path / "c.yaml")
+    with pytest.raises(RulesError, match="governed by both"):
+        load_rules(tmp_path)
