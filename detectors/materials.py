@@ -56,7 +56,8 @@ def wrong_document(fr: FileResult, notice: Notice) -> Finding | None:
     first = fr.pages[0].lines
     kind = classify(first if sum(len(ln.text) for ln in first) >= _MIN_TEXT_CHARS else lines)
     whole = classify(lines)
-    if whole.score_of(slot) > 0 or kind.type is None or kind.type == slot or kind.score < STRONG:
+    # another material's title words, and none of this slot's own: the upload is that other material
+    if kind.type is None or kind.type == slot or kind.type not in kind.titled or slot in whole.titled:
         return None
     return _wrong(fr, f"上传的文件内容为“{SLOT_LABELS[kind.type]}”，不是“{expected}”", kind.type, kind.score, notice)
 

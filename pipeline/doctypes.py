@@ -40,6 +40,7 @@ class Classification:
     type: Slot | None
     score: float
     scores: dict[Slot, float]
+    titled: frozenset[Slot] = frozenset()  # types whose title words (strong keywords) appear
 
     def score_of(self, slot: Slot) -> float:
         return self.scores.get(slot, 0.0)
@@ -56,18 +57,21 @@ def classify(lines: Sequence[TextLine], types: dict[Slot, Keywords] | None = Non
     body = normalize("".join(ln.text for ln in lines))
     all_words = {w for k in types.values() for w in (*k.strong, *k.weak)}
     scores: dict[Slot, float] = {}
+    titled: set[Slot] = set()
     for slot, kw in types.items():
         s = 0.0
         for weight, words in ((STRONG, kw.strong), (WEAK, kw.weak)):
             for w in words:
                 if w in body and not _only_inside_longer(w, body, all_words):
                     s += weight * (TITLE_BONUS if w in title else 1.0)
+                    if weight == STRONG:
+                        titled.add(slot)
         if s:
             scores[slot] = s
     if not scores:
         return Classification(None, 0.0, {})
     best = max(scores, key=scores.get)
-    return Classification(best, scores[best], scores)
+    return Classification(best, scores[best], scores, frozenset(titled))
 
 
 def _only_inside_longer(word: str, text: str, vocabulary: set[str]) -> bool:

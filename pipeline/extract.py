@@ -91,8 +91,15 @@ def _make(y: int | None, mo: int | None, d: int | None, start: int, end: int, ha
 def find_period(text: str, default_year: int | None = None) -> tuple[date, date] | None:
     """The publicity period: two dates joined by 至/到/-/~/—, preferring text after 公示期/公示时间."""
     t = normalize(text)
-    anchor = max(t.find("公示时间"), t.find("公示期"), t.find("公示日期"))
-    region = t[anchor:] if anchor >= 0 else t
+    anchors = sorted(m.start() for m in re.finditer("公示时间|公示期|公示日期|公示时限", t))
+    for start in [*anchors, 0]:
+        period = _period_in(t[start:], default_year)
+        if period:
+            return period
+    return None
+
+
+def _period_in(region: str, default_year: int | None) -> tuple[date, date] | None:
     dates = find_dates(region, default_year)
     for a, b in zip(dates, dates[1:], strict=False):
         between = region[a.end : b.start]

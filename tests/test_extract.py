@@ -7,7 +7,16 @@ from datetime import date
 import pytest
 
 from pipeline.doctypes import classify
-from pipeline.extract import Located, appraisal_records, ce_records, find_dates, find_period, han_count, rating_in, years_in
+from pipeline.extract import (
+    Located,
+    appraisal_records,
+    ce_records,
+    find_dates,
+    find_period,
+    han_count,
+    rating_in,
+    years_in,
+)
 from pipeline.manifest import Slot
 from pipeline.models import TextLine
 
@@ -142,3 +151,8 @@ def test_han_count_counts_only_han():
 def test_classify(texts, slot):
     tl = [TextLine(text=t, bbox=(0.1, 0.05 + 0.1 * i, 0.9, 0.1 + 0.1 * i), confidence=1) for i, t in enumerate(texts)]
     assert classify(tl).type == slot
+
+
+def test_period_after_a_later_mention_of_the_word():
+    text = "公示时间:2025年4月28日至2025年5月6日。\n公示期间如有异议，请反映。\n2025年4月28日"
+    assert find_period(text, 2025) == (date(2025, 4, 28), date(2025, 5, 6))
