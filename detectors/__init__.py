@@ -22,6 +22,8 @@ from pipeline.screen import Detector, PacketCheck
 REGISTRY: dict[str, Detector] = {
     "orientation": orientation.detect,
     "clarity": clarity.detect,
+    "names": names.detect_name,
+    "employers": names.detect_employer,
 }
 
 # Packet-level rules, in the order their findings and checklist items appear in the report.

@@ -1,0 +1,169 @@
+"""``UNMASKED_NAME`` / ``UNMASKED_EMPLOYER``: the applicant's name or employer still readable on a page.
+
+Matching works on OCR lines and PDF text layers alike:
+- spaces, line breaks and full-width forms between characters are ignored;
+- names written with a middle dot (阿依古丽·买买提) match in full, with any dot-like separator or
+  none, and by each part of two characters or more on its own (a mask over one part leaves the
+  other readable);
+- OCR confusions are tolerated by edit distance, scaled to length (none for two-character names,
+  so another person sharing a character is not flagged);
+- text under an opaque mask box (the platform's masking tool drawn over a text layer) is not
+  readable and is not flagged.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from pipeline.extract import normalize
+from pipeline.models import BBox, Finding, FindingCode, Page, TextLine
+from pipeline.screen import PageContext
+
+_SEPARATORS = re.compile(r"[·•・‧.\-－_·]")
+_ADMIN_PREFIX = re.compile(r"^(新疆维吾尔自治区|新疆|自治区|乌鲁木齐市|乌鲁木齐|[\u4e00-\u9fff]{2,4}(区|县|市))")
+
+
+@dataclass(frozen=True)
+class Match:
+    text: str
+    bbox: BBox
+    score: float
+
+
+def variants_of_name(name: str) -> list[tuple[str, float]]:
+    """(pattern, score): the whole name without separators, then each part of 2+ characters."""
+    whole = _SEPARATORS.sub("", normalize(name))
+    parts = [p for p in _SEPARATORS.split(normalize(name)) if len(p) >= 2]
+    out = [(whole, 1.0)]
+    if len(parts) > 1:
+        out += [(p, 0.9) for p in parts]
+    return out
+
+
+def variants_of_employer(employer: str) -> list[tuple[str, float]]:
+    whole = normalize(employer)
+    out = [(whole, 1.0)]
+    short = _ADMIN_PREFIX.sub("", whole)
+    if short != whole and len(short) >= 4:
+        out.append((short, 0.9))
+    return out
+
+
+_NUMERALS = set("0123456789〇零一二三四五六七八九十百")
+
+
+def allowed_errors(pattern: str) -> int:
+    """OCR slips tolerated: none up to 4 characters (阿依古丽 vs 阿依努丽 are two people), then 1, then 2."""
+    n = len(pattern)
+    return 0 if n <= 4 else 1 if n <= 8 else 2
+
+
+def find(pattern: str, text: str) -> tuple[int, int, int] | None:
+    """Best (start, end, errors) of ``pattern`` in ``text`` within the allowed edit distance."""
+    if not pattern:
+        return None
+    i = text.find(pattern)
+    if i >= 0:
+        return i, i + len(pattern), 0
+    k = allowed_errors(pattern)
+    if k == 0 or len(text) < len(pattern) - k:
+        return None
+    best = None
+    for length in range(max(1, len(pattern) - k), len(pattern) + k + 1):
+        for start in range(0, max(0, len(text) - length) + 1):
+            cand = text[start : start + length]
+            d = _edit_distance(pattern, cand, k)
+            # numbers are never an OCR slip we forgive: 第十中学 and 第七中学 are different schools
+            if d <= k and _numbers(cand) == _numbers(pattern) and (best is None or d < best[2]):
+                best = (start, start + length, d)
+    return best
+
+
+def _numbers(s: str) -> list[str]:
+    return [c for c in s if c in _NUMERALS]
+
+
+def _edit_distance(a: str, b: str, limit: int) -> int:
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+        if min(cur) > limit:
+            return limit + 1
+        prev = cur
+    return prev[-1]
+
+
+def locate(lines: tuple[TextLine, ...], variants: list[tuple[str, float]]) -> list[Match]:
+    """Every readable occurrence, each line (and each pair of consecutive lines, for a name broken
+    across a line end) searched once per variant, strongest variant first."""
+    found: list[Match] = []
+    ordered = sorted(lines, key=lambda ln: (round(ln.bbox[1], 2), ln.bbox[0]))
+    for idx, line in enumerate(ordered):
+        text = normalize(line.text)
+        for pattern, weight in variants:
+            hit = find(pattern, text)
+            if hit:
+                start, end, errors = hit
+                found.append(Match(text[start:end], _sub_box(line, text, start, end), round(weight * (1 - 0.1 * errors), 3)))
+                break
+        else:
+            if idx + 1 < len(ordered):
+                nxt = ordered[idx + 1]
+                joined = text + normalize(nxt.text)
+                for pattern, weight in variants[:1]:
+                    hit = find(pattern, joined)
+                    if hit and hit[0] < len(text) < hit[1]:
+                        found.append(Match(joined[hit[0] : hit[1]], _union(line.bbox, nxt.bbox), round(weight * 0.9, 3)))
+    return found
+
+
+def _sub_box(line: TextLine, text: str, start: int, end: int) -> BBox:
+    """The part of a line's box holding characters start..end (proportional to character count)."""
+    x0, y0, x1, y1 = line.bbox
+    n = max(1, len(text))
+    w = x1 - x0
+    return (round(x0 + w * start / n, 4), y0, round(x0 + w * end / n, 4), y1)
+
+
+def _union(a: BBox, b: BBox) -> BBox:
+    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+
+
+def covered(page: Page, bbox: BBox) -> bool:
+    """The box's pixels are a near-uniform fill: a mask drawn over a text layer."""
+    h, w = page.image.shape[:2]
+    x0, y0, x1, y1 = int(bbox[0] * w), int(bbox[1] * h), int(np.ceil(bbox[2] * w)), int(np.ceil(bbox[3] * h))
+    region = page.image[max(0, y0) : max(y0 + 1, y1), max(0, x0) : max(x0 + 1, x1)]
+    if region.size == 0:
+        return False
+    grey = region.mean(axis=2) if region.ndim == 3 else region
+    return float(grey.std()) < 12 and float(grey.mean()) < 200
+
+
+def _detect(page: Page, ctx: PageContext, code: FindingCode, variants: list[tuple[str, float]], what: str) -> list[Finding]:
+    if not ctx.notice.masking_required:
+        return []
+    out = []
+    for m in locate(page.lines, variants):
+        line_source = next((ln.source for ln in page.lines if _inside(m.bbox, ln.bbox)), "ocr")
+        if line_source == "pdf" and covered(page, m.bbox):
+            continue
+        out.append(page.finding(code, f"{what}未遮盖（识别到“{m.text}”），请使用遮盖工具遮盖后重新上传", bbox=m.bbox, evidence={"text": m.text, "score": m.score}))
+    return out
+
+
+def _inside(a: BBox, b: BBox) -> bool:
+    return a[0] >= b[0] - 1e-3 and a[2] <= b[2] + 1e-3 and a[1] >= b[1] - 1e-3 and a[3] <= b[3] + 1e-3
+
+
+def detect_name(page: Page, ctx: PageContext) -> list[Finding]:
+    return _detect(page, ctx, FindingCode.UNMASKED_NAME, variants_of_name(ctx.manifest.applicant.name), "申报人姓名")
+
+
+def detect_employer(page: Page, ctx: PageContext) -> list[Finding]:
+    return _detect(page, ctx, FindingCode.UNMASKED_EMPLOYER, variants_of_employer(ctx.manifest.applicant.employer), "工作单位名称")
