@@ -13,6 +13,7 @@ from detectors import (
     continuing_education,
     eligibility,
     materials,
+    names,
     orientation,
     submission,
     unit_documents,
