@@ -16,8 +16,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import numpy as np
-
 from pipeline.extract import normalize
 from pipeline.models import BBox, Finding, FindingCode, Page, TextLine
 from pipeline.screen import PageContext
@@ -103,23 +101,35 @@ def locate(lines: tuple[TextLine, ...], variants: list[tuple[str, float]]) -> li
     across a line end) searched once per variant, strongest variant first."""
     found: list[Match] = []
     ordered = sorted(lines, key=lambda ln: (round(ln.bbox[1], 2), ln.bbox[0]))
+    consumed: set[int] = set()
     for idx, line in enumerate(ordered):
-        text = normalize(line.text)
+        if idx in consumed:
+            continue
+        raw = normalize(line.text)
+        text, where = _without_separators(raw)
         for pattern, weight in variants:
             hit = find(pattern, text)
             if hit:
                 start, end, errors = hit
-                found.append(Match(text[start:end], _sub_box(line, text, start, end), round(weight * (1 - 0.1 * errors), 3)))
+                a, b = where[start], where[end - 1] + 1
+                found.append(Match(raw[a:b], _sub_box(line, raw, a, b), round(weight * (1 - 0.1 * errors), 3)))
                 break
         else:
             if idx + 1 < len(ordered):
                 nxt = ordered[idx + 1]
-                joined = text + normalize(nxt.text)
+                joined = text + _without_separators(normalize(nxt.text))[0]
                 for pattern, weight in variants[:1]:
                     hit = find(pattern, joined)
                     if hit and hit[0] < len(text) < hit[1]:
                         found.append(Match(joined[hit[0] : hit[1]], _union(line.bbox, nxt.bbox), round(weight * 0.9, 3)))
+                        consumed.add(idx + 1)
     return found
+
+
+def _without_separators(text: str) -> tuple[str, list[int]]:
+    """The text with name separators removed, and where each kept character was."""
+    keep = [i for i, ch in enumerate(text) if not _SEPARATORS.fullmatch(ch)]
+    return "".join(text[i] for i in keep), keep
 
 
 def _sub_box(line: TextLine, text: str, start: int, end: int) -> BBox:
@@ -137,7 +147,9 @@ def _union(a: BBox, b: BBox) -> BBox:
 def covered(page: Page, bbox: BBox) -> bool:
     """The box's pixels are a near-uniform fill: a mask drawn over a text layer."""
     h, w = page.image.shape[:2]
-    x0, y0, x1, y1 = int(bbox[0] * w), int(bbox[1] * h), int(np.ceil(bbox[2] * w)), int(np.ceil(bbox[3] * h))
+    bx, by = (bbox[2] - bbox[0]) * 0.15, (bbox[3] - bbox[1]) * 0.15  # the interior: a mask drawn to the box's edge counts
+    x0, y0 = int((bbox[0] + bx) * w), int((bbox[1] + by) * h)
+    x1, y1 = int((bbox[2] - bx) * w), int((bbox[3] - by) * h)
     region = page.image[max(0, y0) : max(y0 + 1, y1), max(0, x0) : max(x0 + 1, x1)]
     if region.size == 0:
         return False
