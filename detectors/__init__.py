@@ -12,6 +12,7 @@ from detectors import (
     clarity,
     continuing_education,
     eligibility,
+    faces,
     materials,
     names,
     orientation,
@@ -25,6 +26,8 @@ REGISTRY: dict[str, Detector] = {
     "clarity": clarity.detect,
     "names": names.detect_name,
     "employers": names.detect_employer,
+    "eyes": faces.detect_eyes,
+    "photo_face": faces.detect_photo,
 }
 
 # Packet-level rules, in the order their findings and checklist items appear in the report.

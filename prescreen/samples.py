@@ -234,6 +234,32 @@ def face_photo(width: int = 295, height: int = 413) -> np.ndarray:
     return cv2.resize(img, (width, height), interpolation=cv2.INTER_AREA)
 
 
+FACE_EYES = ((0.532, 0.322), (0.742, 0.327))  # eye centres in face_photo(), as fractions of its size
+
+
+def cover_eyes(photo: np.ndarray, how: str = "bar", which: str = "both") -> np.ndarray:
+    """What an applicant's masking does to a face_photo(): a black or white bar, a mosaic, a blur;
+    ``which="left"`` covers one eye only."""
+    h, w = photo.shape[:2]
+    (lx, ly), (rx, ry) = ((x * w, y * h) for x, y in FACE_EYES)
+    d = rx - lx
+    x0, x1 = int(lx - 0.5 * d), int(rx + 0.5 * d) if which == "both" else int((lx + rx) / 2)
+    y0, y1 = int(min(ly, ry) - 0.35 * d), int(max(ly, ry) + 0.35 * d)
+    out = photo.copy()
+    roi = out[y0:y1, x0:x1]
+    if how == "bar":
+        roi[:] = 0
+    elif how == "white":
+        roi[:] = 255
+    elif how == "mosaic":
+        bs = max(2, int(d / 6))
+        small = cv2.resize(roi, (max(1, roi.shape[1] // bs), max(1, roi.shape[0] // bs)), interpolation=cv2.INTER_AREA)
+        roi[:] = cv2.resize(small, (roi.shape[1], roi.shape[0]), interpolation=cv2.INTER_NEAREST)
+    elif how == "blur":
+        roi[:] = cv2.GaussianBlur(roi, (0, 0), max(2.0, d / 8))
+    return out
+
+
 def paste(page: np.ndarray, patch: np.ndarray, at: tuple[float, float]) -> np.ndarray:
     """Paste ``patch`` with its top-left corner at relative position ``at``."""
     out = page.copy()
