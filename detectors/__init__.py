@@ -16,6 +16,7 @@ from detectors import (
     materials,
     names,
     orientation,
+    seals,
     submission,
     unit_documents,
 )
@@ -26,6 +27,7 @@ REGISTRY: dict[str, Detector] = {
     "clarity": clarity.detect,
     "names": names.detect_name,
     "employers": names.detect_employer,
+    "seals": seals.detect,
     "eyes": faces.detect_eyes,
     "photo_face": faces.detect_photo,
 }

@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_serializer
 
 from pipeline.manifest import Slot, Track
 
@@ -84,6 +84,15 @@ class Finding(Frozen):
     bbox: BBox | None = None
     message: str
     evidence: dict[str, Any] = Field(default_factory=dict)
+
+    @model_serializer(mode="wrap")
+    def _omit_location(self, handler: Any) -> dict[str, Any]:
+        """``page`` and ``bbox`` are left out (not null) when a finding concerns a file, slot or packet."""
+        data = handler(self)
+        for key in ("page", "bbox"):
+            if data.get(key) is None:
+                data.pop(key, None)
+        return data
 
     @classmethod
     def of(cls, code: FindingCode, message: str, **fields: Any) -> Finding:
@@ -164,7 +173,7 @@ class Report(Frozen):
     checklist: tuple[ChecklistItem, ...] = ()
 
     def to_json(self) -> str:
-        return self.model_dump_json(indent=2, exclude_none=True)
+        return self.model_dump_json(indent=2)
 
 
 @dataclass(frozen=True, eq=False)

@@ -27,6 +27,10 @@ class OcrEngine(Protocol):
         """Text lines of an upright BGR image, boxes relative to the image."""
         ...
 
+    def read_line(self, image: np.ndarray) -> tuple[str, float]:
+        """Text and confidence of an image holding a single line."""
+        ...
+
 
 class RapidOcrEngine:
     """PP-OCR det + rec (ONNX, bundled with rapidocr). The page is upright already, so no line classifier."""
@@ -44,6 +48,8 @@ class RapidOcrEngine:
         if threads > 0:
             params["EngineConfig.onnxruntime.intra_op_num_threads"] = threads
         self._engine = RapidOCR(params=params)
+        # options stick to a RapidOCR object, so single lines get their own recognition-only engine
+        self._line_engine = RapidOCR(params=params | {"Global.use_det": False})
         self._lock = threading.Lock()  # one onnxruntime session; calls are serialised per engine
         self.name = f"rapidocr-{version('rapidocr')}/PP-OCRv6-small"
 
@@ -66,6 +72,17 @@ class RapidOcrEngine:
             rel = (max(0.0, x0 / w), max(0.0, y0 / h), min(1.0, x1 / w), min(1.0, y1 / h))
             lines.append(TextLine(text=text, bbox=rel, confidence=float(min(1.0, max(0.0, score))), source="ocr"))
         return lines
+
+
+    def read_line(self, image: np.ndarray) -> tuple[str, float]:
+        """Recognition only, for an image that is one line of text (an unwrapped seal ring)."""
+        if image.shape[0] < 8 or image.shape[1] < 8:
+            return "", 0.0
+        with self._lock:
+            out = self._line_engine(image, use_det=False, use_cls=False, use_rec=True)
+        if not out.txts:
+            return "", 0.0
+        return "".join(out.txts).strip(), float(np.mean(out.scores))
 
 
 ENGINES = {"rapidocr": RapidOcrEngine}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -53,6 +53,7 @@ class PageContext:
     manifest: Manifest
     notice: Notice
     slot: Slot
+    ocr: OcrEngine | None = None  # for detectors that read a region again (an unwrapped seal ring)
 
     def config_for(self, name: str, model: type[C]) -> C:
         return model.model_validate(self.notice.detector_config.get(name, {}))
@@ -184,7 +185,7 @@ def screen_page(
     src: SourcePage, ctx: PageContext, engines: Engines, detectors: Mapping[str, Detector], options: ScreenOptions, file: str
 ) -> PageResult:
     page = prepare_page(src, ctx.slot, file, engines, options)
-    findings = detect_page(page, ctx, detectors)
+    findings = detect_page(page, replace(ctx, ocr=engines.ocr), detectors)
     kind = classify(page.lines)
     info = PageInfo(
         type=kind.type.value if kind.type and kind.score >= STRONG else None,

@@ -102,7 +102,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    text = json.dumps(Report.model_json_schema(mode="serialization"), ensure_ascii=False, indent=2)
+    text = json.dumps(Report.model_json_schema(mode="validation"), ensure_ascii=False, indent=2)
     if args.out:
         write_file(args.out, text.encode("utf-8"))
     else:

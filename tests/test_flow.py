@@ -40,14 +40,14 @@ def _summary(report):
 
 
 def test_flow_on_folder_store_matches_the_core(harness, packet_dir, engines, notices):
-    from detectors import REGISTRY
+    from detectors import PACKET_CHECKS, REGISTRY
     from flows.screen import prescreen_application
 
     out = prescreen_application(prefix="2025-000900", root=str(packet_dir.parent))
     assert out["application_id"] == "2025-000900"
     store = LocalStore(packet_dir.parent)
     flow_report = latest_report(store, "2025-000900")
-    core_report = screen_packet(load_packet(packet_dir), notices, engines, REGISTRY).report
+    core_report = screen_packet(load_packet(packet_dir), notices, engines, REGISTRY, PACKET_CHECKS).report
     assert _summary(flow_report) == _summary(core_report)
     assert ("ROTATED", "diploma.jpg", 1) in _summary(flow_report)[0]
     assert report_versions(store, "2025-000900") == [out["version"]]
