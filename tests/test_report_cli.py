@@ -67,6 +67,9 @@ def test_report_validates_against_the_published_schema(checked, capsys):
     assert main(["schema"]) == 0
     schema = json.loads(capsys.readouterr().out)
     jsonschema.validate(report, schema)
+    finding = schema["$defs"]["Finding"]
+    assert set(finding["properties"]) >= {"code", "severity", "slot", "file", "page", "bbox", "message", "evidence"}
+    assert set(finding["required"]) == {"code", "severity", "message"}
 
 
 def test_html_report_is_chinese_with_thumbnails_and_boxes(checked):
