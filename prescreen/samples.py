@@ -57,11 +57,8 @@ def available_fonts() -> list[str]:
     return ["china-s"] + [name for name, path in SYSTEM_FONTS.items() if path.is_file()]
 
 
-def render_html(
-    html: str, *, size_pt: tuple[float, float] = A4_PT, dpi: int = 150, margin: float = 56, font: str = "china-s"
-) -> np.ndarray:
-    """Render an HTML fragment onto a page and rasterise it to a BGR image."""
-    doc = pymupdf.open()
+def _html_page(doc: pymupdf.Document, html: str, size_pt: tuple[float, float], margin: float, font: str) -> pymupdf.Page:
+    """Lay ``html`` out on a new page of ``doc`` (the one layout both renderings share)."""
     page = doc.new_page(width=size_pt[0], height=size_pt[1])
     rect = pymupdf.Rect(margin, margin, size_pt[0] - margin, size_pt[1] - margin)
     css = CERT_CSS if font == "china-s" else CERT_CSS.replace("china-s", "f")
@@ -73,17 +70,38 @@ def render_html(
             archive.add(str(path.parent))
     css += "\n.hand { font-family: hand, china-s; font-size: 20px; }"
     page.insert_htmlbox(rect, html, css=css, archive=archive)
+    return page
+
+
+def render_html(
+    html: str, *, size_pt: tuple[float, float] = A4_PT, dpi: int = 150, margin: float = 56, font: str = "china-s"
+) -> np.ndarray:
+    """Render an HTML fragment onto a page and rasterise it to a BGR image."""
+    page = _html_page(pymupdf.open(), html, size_pt, margin, font)
     pix = page.get_pixmap(dpi=dpi)
     img = np.frombuffer(pix.samples, np.uint8).reshape(pix.h, pix.w, pix.n)[:, :, :3]
     return cv2.cvtColor(img, cv2.COLOR_RGB2BGR)
 
 
-def html_pdf(pages_html: Sequence[str], *, size_pt: tuple[float, float] = A4_PT) -> bytes:
+def text_box(html: str, text: str, *, font: str = "china-s", pad: float = 0.004) -> tuple[float, float, float, float]:
+    """Where ``text`` lands on render_html(html, font=font), as a relative box (for drawing masks)."""
+    page = _html_page(pymupdf.open(), html, A4_PT, 56, font)
+    hits = page.search_for(text)
+    if not hits:
+        raise ValueError(f"{text!r} is not on the page")
+    r = hits[0]
+    for extra in hits[1:]:
+        if abs(extra.y0 - r.y0) < 2:  # the same line, split by the search
+            r |= extra
+    w, h = page.rect.width, page.rect.height
+    return (r.x0 / w - pad, r.y0 / h - pad, r.x1 / w + pad, r.y1 / h + pad)
+
+
+def html_pdf(pages_html: Sequence[str], *, size_pt: tuple[float, float] = A4_PT, font: str = "china-s") -> bytes:
     """A PDF with a real text layer (as an office export or e-certificate would have)."""
     doc = pymupdf.open()
     for html in pages_html:
-        page = doc.new_page(width=size_pt[0], height=size_pt[1])
-        page.insert_htmlbox(pymupdf.Rect(56, 56, size_pt[0] - 56, size_pt[1] - 56), html, css=CERT_CSS)
+        _html_page(doc, html, size_pt, 56, font)
     return doc.tobytes()
 
 
