@@ -38,7 +38,7 @@ class SealConfig(BaseModel):
     max_diameter: float = Field(0.40, description="larger round shapes are not seals")
     red_saturation: int = Field(40, description="HSV saturation (0-255) of faint red ink")
     red_dominance: int = Field(35, description="R minus max(G, B) for ink that reads as red")
-    ring_coverage: float = Field(0.6, description="share of the ellipse outline that must carry ink")
+    ring_coverage: float = Field(0.45, description="share of the ellipse outline carrying red ink: half a ring (a seal half masked) still counts")
     grey_ring_coverage: float = Field(0.8, description="the same for colourless seals, where circles are cheap")
     min_text_chars: int = Field(3, description="fewer characters read from the ring: the seal's text is unreadable")
     min_text_confidence: float = Field(0.7, description="a ring read with less confidence is unreadable, not another body's name")
@@ -103,6 +103,8 @@ def _red_seals(img: np.ndarray, cfg: SealConfig, dmin: float, dmax: float, s: fl
         if not (dmin <= max(bw, bh) <= dmax) or min(bw, bh) < 0.45 * max(bw, bh):
             continue
         (cx, cy), (a1, a2), angle = cv2.fitEllipse(c)
+        if not (dmin <= max(a1, a2) <= dmax * 1.2) or min(a1, a2) < 0.45 * max(a1, a2):
+            continue  # a degenerate fit, not the blob's outline
         if _ring_coverage(mask, (cx, cy), (a1 / 2, a2 / 2), angle) >= cfg.ring_coverage:
             out.append(Seal((cx, cy), (a1 / 2, a2 / 2), angle, True, s))
     return out

@@ -12,6 +12,7 @@ from functools import lru_cache
 from importlib.metadata import version
 from typing import Protocol
 
+import cv2
 import numpy as np
 
 from pipeline.errors import EngineError
@@ -76,8 +77,11 @@ class RapidOcrEngine:
 
     def read_line(self, image: np.ndarray) -> tuple[str, float]:
         """Recognition only, for an image that is one line of text (an unwrapped seal ring)."""
-        if image.shape[0] < 8 or image.shape[1] < 8:
+        h, w = image.shape[:2]
+        if h < 8 or w < 8 or w > 60 * h:  # not a line of text a recogniser can take
             return "", 0.0
+        if w > 1900:  # the engine's own resize to 2000 px fails on very long strips
+            image = cv2.resize(image, (1900, max(8, round(h * 1900 / w))), interpolation=cv2.INTER_AREA)
         with self._lock:
             out = self._line_engine(image, use_det=False, use_cls=False, use_rec=True)
         if not out.txts:

@@ -88,3 +88,10 @@ def test_nothing_to_mask_in_2025(base, context, engines):
     ctx = replace(context(Slot.unit_publicity, Track.initial_junior), ocr=engines.ocr)
     page = Page(slot=Slot.unit_publicity, file="f", number=1, image=CASES["red"](base), lines=())
     assert seals.detect(page, ctx) == []
+
+
+def test_line_reader_refuses_what_is_not_a_line(engines):
+    import numpy as np
+
+    assert engines.ocr.read_line(np.full((2, 8000, 3), 255, np.uint8)) == ("", 0.0)
+    assert engines.ocr.read_line(np.full((48, 9000, 3), 255, np.uint8))[0] == ""
