@@ -12,6 +12,7 @@ import numpy as np
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from pipeline.labels import CODE_LABELS, RECOMMENDATION_LABELS, SLOT_LABELS, TRACK_LABELS
+from pipeline.manifest import Slot
 from pipeline.models import Finding, Report
 from pipeline.screen import PageResult
 
@@ -75,7 +76,7 @@ def render_html(report: Report, pages: Iterable[PageResult]) -> str:
         packet_findings=packet_findings,
         counts=counts,
         code_label=lambda c: CODE_LABELS.get(c, str(c)),
-        slot_label=lambda s: SLOT_LABELS.get(s, str(s)) if s else "",
+        slot_label=lambda s: SLOT_LABELS.get(Slot(s), str(s)) if s else "",
         track_label=TRACK_LABELS.get(report.track, report.track),
         recommendation_label=RECOMMENDATION_LABELS[report.recommendation],
         anchor=_anchor,

@@ -97,11 +97,17 @@ def text_box(html: str, text: str, *, font: str = "china-s", pad: float = 0.004)
     return (r.x0 / w - pad, r.y0 / h - pad, r.x1 / w + pad, r.y1 / h + pad)
 
 
-def html_pdf(pages_html: Sequence[str], *, size_pt: tuple[float, float] = A4_PT, font: str = "china-s") -> bytes:
-    """A PDF with a real text layer (as an office export or e-certificate would have)."""
+def html_pdf(
+    pages_html: Sequence[str], *, size_pt: tuple[float, float] = A4_PT, font: str = "china-s", mask_texts: Sequence[str] = ()
+) -> bytes:
+    """A PDF with a real text layer (as an office export or e-certificate would have); ``mask_texts``
+    get a black box drawn over them, the text staying in the layer underneath (as a masking tool does)."""
     doc = pymupdf.open()
     for html in pages_html:
-        _html_page(doc, html, size_pt, 56, font)
+        page = _html_page(doc, html, size_pt, 56, font)
+        for text in mask_texts:
+            for r in page.search_for(text):
+                page.draw_rect(r + (-1, -1, 1, 1), color=(0, 0, 0), fill=(0, 0, 0))
     return doc.tobytes()
 
 
@@ -463,22 +469,45 @@ class PacketBuilder:
         return path
 
 
+def masked(img: np.ndarray, html: str, *texts: str) -> np.ndarray:
+    """Black boxes over every occurrence of ``texts`` on render_html(html), as the masking tool draws."""
+    page = _html_page(pymupdf.open(), html, A4_PT, 56, "china-s")
+    w, h = page.rect.width, page.rect.height
+    for text in texts:
+        for r in page.search_for(text):
+            img = mask_box(img, (r.x0 / w - 0.004, r.y0 / h - 0.004, r.x1 / w + 0.004, r.y1 / h + 0.004))
+    return img
+
+
 def demo_packet(root: Path) -> Path:
-    """A realistic review-track packet: clean pages, a seal, a face, one page sideways, one blurred."""
+    """A review-track packet as applicants really upload them: mostly masked, a few things missed.
+
+    Left for the screening to find: the eyes of the photo printed on the diploma, the employer's
+    seal on the sideways 2023 appraisal, the employer's name on the publicity result, a blurred
+    continuing-education certificate (of one category only).
+    """
     p = Person()
     b = PacketBuilder(root, application_id="DEMO-2024-0001", track="review", person=p)
-    b.add("photo", "photo.jpg", encode_image(face_photo(), "jpeg"))
-    diploma = paste(render_html(diploma_html(p)), face_photo(118, 165), (0.70, 0.55))
+    b.add("photo", "photo.jpg", encode_image(cover_eyes(face_photo(), "bar"), "jpeg"))
+    html = diploma_html(p)
+    diploma = paste(masked(render_html(html), html, p.name), face_photo(118, 165), (0.70, 0.55))
     diploma = draw_seal(diploma, p.school + "专用章", center=(0.70, 0.86))
     b.add("diploma", "diploma.pdf", images_pdf([jpeg(noise(diploma, 3), 80)]))
     for y in (2022, 2023, 2024):
-        page = draw_seal(render_html(appraisal_html(p, y)), p.employer, center=(0.70, 0.55))
+        html = appraisal_html(p, y)
+        page = draw_seal(render_html(html), p.employer, center=(0.70, 0.55))
+        page = masked(page, html, p.name, p.employer)
         if y == 2023:
             page = rotate_cw(page, 90)
+        else:
+            page = mask_box(page, (0.57, 0.46, 0.83, 0.64))  # the seal
         b.add("annual_appraisal", f"appraisal_{y}.jpg", encode_image(jpeg(page, 85), "jpeg"))
-    b.add("ce_certificate", "ce_2024.png", encode_image(blur(render_html(ce_certificate_html(p)), 4.0), "png"))
-    pub = draw_seal(render_html(publicity_html(p)), p.employer, center=(0.70, 0.40))
+    html = ce_certificate_html(p)
+    b.add("ce_certificate", "ce_2024.png", encode_image(blur(masked(render_html(html), html, p.name, p.employer), 4.0), "png"))
+    html = publicity_html(p)
+    pub = mask_box(draw_seal(masked(render_html(html), html, p.name, p.employer), p.employer, center=(0.70, 0.40)), (0.57, 0.31, 0.83, 0.49))
     b.add("unit_publicity", "publicity.pdf", images_pdf([pub]))
-    b.add("publicity_result", "publicity_result.pdf", html_pdf([publicity_html(p).replace("推荐单位公示", "推荐单位公示结果")]))
+    result = publicity_html(p).replace("推荐单位公示", "推荐单位公示结果")
+    b.add("publicity_result", "publicity_result.pdf", html_pdf([result], mask_texts=[p.name]))
     b.add("supervisor_opinion", "supervisor.pdf", html_pdf(["<h1>主管单位推荐意见</h1><p>同意推荐。</p>"]))
     return b.write()
