@@ -87,7 +87,7 @@ def seal_pages():
     base_pub = S.publicity_html(P)
     k = 0
     for font in FONTS:
-        for case in ("red", "faint", "oval", "grey", "masked", "school on diploma", "none", "unreadable"):
+        for case in ("red", "faint", "oval", "grey", "masked", "grey masked", "half masked", "school on diploma", "none", "unreadable"):
             k += 1
             html = S.diploma_html(P) if case == "school on diploma" else base_pub
             img = S.render_html(html, dpi=150, font=font)
@@ -95,7 +95,7 @@ def seal_pages():
             for box in _all_boxes(html, P.employer, font) + _all_boxes(html, P.name, font):
                 img = S.mask_box(img, box)
             center = (0.68, 0.42) if case != "school on diploma" else (0.7, 0.85)
-            if case in ("red", "masked", "grey", "unreadable"):
+            if case in ("red", "masked", "grey", "unreadable", "grey masked", "half masked"):
                 img = S.draw_seal(img, P.employer, center=center)
             elif case == "faint":
                 img = S.draw_seal(img, P.employer, center=(0.3, 0.25), opacity=0.5)
@@ -103,20 +103,22 @@ def seal_pages():
                 img = S.draw_seal(img, P.employer, center=center, oval=0.72)
             elif case == "school on diploma":
                 img = S.draw_seal(img, P.school + "学位专用章", center=center)
-            if case == "masked":
+            if case in ("masked", "grey masked"):
                 img = S.mask_box(img, (0.56, 0.34, 0.80, 0.50))
-            if case == "grey":
+            if case == "half masked":
+                img = S.mask_box(img, (0.56, 0.34, 0.68, 0.50))
+            if case in ("grey", "grey masked"):
                 img = grey(img)
             if case == "unreadable":
                 img = S.blur(img, 2.6)
-            expect = {"UNMASKED_SEAL"} if case in ("red", "faint", "oval", "grey", "unreadable") else set()
+            expect = {"UNMASKED_SEAL"} if case in ("red", "faint", "oval", "grey", "unreadable", "half masked") else set()
             slot = "diploma" if case == "school on diploma" else "unit_publicity"
             yield f"seal {case}/{font}", slot, degrade(img, k) if case != "unreadable" else img, expect
 
 
 def eye_pages():
     k = 0
-    for size in ((295, 413), (150, 210), (413, 579), (200, 280)):
+    for size in ((295, 413), (150, 210), (413, 579), (200, 280), (240, 336)):
         for how in ("open", "bar", "white", "mosaic", "blur", "one eye"):
             for q in (None, 70):
                 k += 1
