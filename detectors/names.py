@@ -69,6 +69,8 @@ def find(pattern: str, text: str) -> tuple[int, int, int] | None:
     k = allowed_errors(pattern)
     if k == 0 or len(text) < len(pattern) - k:
         return None
+    if sum(1 for ch in set(pattern) if ch in text) < len(set(pattern)) - k:
+        return None  # too few of the pattern's characters anywhere in the line
     best = None
     for length in range(max(1, len(pattern) - k), len(pattern) + k + 1):
         for start in range(0, max(0, len(text) - length) + 1):

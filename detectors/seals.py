@@ -183,12 +183,11 @@ def read_seal(image: np.ndarray, seal: Seal, ocr) -> tuple[str, float]:  # noqa:
         strip = cv2.cvtColor(255 - red_mask(strip, SealConfig()), cv2.COLOR_GRAY2BGR)
     strip = _trim(strip)
     pad = cv2.copyMakeBorder(strip, 8, 8, 16, 16, cv2.BORDER_CONSTANT, value=(255, 255, 255))
-    best = ("", 0.0)
-    for candidate in (pad, cv2.rotate(pad, cv2.ROTATE_180)):
-        text, conf = ocr.read_line(candidate)
-        if len(text) * conf > len(best[0]) * best[1]:
-            best = (text, conf)
-    return best
+    best = ocr.read_line(pad)
+    if len(best[0]) >= 3 and best[1] >= 0.8:
+        return best  # read upright: no need to try it the other way up
+    flipped = ocr.read_line(cv2.rotate(pad, cv2.ROTATE_180))
+    return flipped if len(flipped[0]) * flipped[1] > len(best[0]) * best[1] else best
 
 
 def _trim(strip: np.ndarray) -> np.ndarray:
