@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from scoring import Tally  # noqa: E402
 
 from detectors import REGISTRY  # noqa: E402
 from pipeline.documents import SourcePage  # noqa: E402
@@ -65,29 +66,14 @@ def main() -> None:
     notices = load_rules()
     manifest = parse_manifest(__import__("json").dumps(S.PacketBuilder(Path("x")).manifest()))
     ctx = PageContext(manifest, notices[manifest.track], Slot.diploma)
-    tp, fp, fn = defaultdict(int), defaultdict(int), defaultdict(int)
-    misses = []
+    tally = Tally()
     total = 0
     for label, expected, img in dataset():
         total += 1
         res = screen_page(SourcePage(number=1, image=img, scale=1.0, dpi=None), ctx, engines, REGISTRY, ScreenOptions(), "x")
-        got = {f.code.value for f in res.findings if f.code.value in CODES}
-        for code in CODES:
-            if code in got and code in expected:
-                tp[code] += 1
-            elif code in got:
-                fp[code] += 1
-                misses.append(f"false {code} on {label}")
-            elif code in expected:
-                fn[code] += 1
-                misses.append(f"missed {code} on {label}")
+        tally.record(CODES, expected, {f.code.value for f in res.findings}, label)
     print(f"clarity evaluation: {total} pages, fonts {S.available_fonts()}")
-    for code in CODES:
-        p = tp[code] / (tp[code] + fp[code]) if tp[code] + fp[code] else 1.0
-        r = tp[code] / (tp[code] + fn[code]) if tp[code] + fn[code] else 1.0
-        print(f"  {code:16} precision {p:.3f}  recall {r:.3f}  (tp {tp[code]}, fp {fp[code]}, fn {fn[code]})")
-    for m in misses:
-        print("   ", m)
+    print("\n".join(tally.lines(CODES)))
 
 
 if __name__ == "__main__":

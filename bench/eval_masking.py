@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections import defaultdict
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from scoring import Tally  # noqa: E402
 
 from detectors import REGISTRY  # noqa: E402
 from pipeline.documents import SourcePage  # noqa: E402
@@ -162,30 +163,16 @@ def main() -> None:
         m = parse_manifest(json.dumps(S.PacketBuilder(Path("x"), track=track, person=P).manifest(), ensure_ascii=False))
         return PageContext(m, rules[m.track], Slot(slot))
 
-    tp, fp, fn = defaultdict(int), defaultdict(int), defaultdict(int)
-    wrong, n = [], 0
+    tally = Tally()
+    n = 0
     sets = [("review", text_pages()), ("review", seal_pages()), ("review", eye_pages()), ("initial_junior", photo_pages())]
     for track, pages in sets:
         for label, slot, img, expect in pages:
             n += 1
             res = screen_page(SourcePage(number=1, image=img, scale=1.0, dpi=None), ctx(track, slot), engines, REGISTRY, ScreenOptions(), "x")
-            got = {f.code.value for f in res.findings} & set(CODES)
-            for code in CODES:
-                if code in got and code in expect:
-                    tp[code] += 1
-                elif code in got:
-                    fp[code] += 1
-                    wrong.append(f"false {code}: {label}")
-                elif code in expect:
-                    fn[code] += 1
-                    wrong.append(f"missed {code}: {label}")
+            tally.record(CODES, expect, {f.code.value for f in res.findings}, label)
     print(f"masking evaluation: {n} pages, fonts {FONTS}")
-    for code in CODES:
-        p = tp[code] / (tp[code] + fp[code]) if tp[code] + fp[code] else 1.0
-        r = tp[code] / (tp[code] + fn[code]) if tp[code] + fn[code] else 1.0
-        print(f"  {code:20} precision {p:.3f}  recall {r:.3f}  (tp {tp[code]}, fp {fp[code]}, fn {fn[code]})")
-    for w in wrong:
-        print("   ", w)
+    print("\n".join(tally.lines(CODES)))
 
 
 if __name__ == "__main__":

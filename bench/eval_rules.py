@@ -15,6 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from scoring import Tally  # noqa: E402
+
 from detectors import REGISTRY, appraisal, continuing_education, eligibility, materials, submission, unit_documents  # noqa: E402
 from detectors.packet_common import located  # noqa: E402
 from pipeline.documents import SourcePage  # noqa: E402
@@ -92,19 +94,10 @@ def appraisal_forms(reader: Reader):
 def main() -> None:
     logging.getLogger("RapidOCR").setLevel(logging.ERROR)
     reader = Reader()
-    tp, fp, fn = defaultdict(int), defaultdict(int), defaultdict(int)
-    wrong: list[str] = []
+    tally = Tally()
 
     def score(code: str, expected: bool, result, label: str) -> None:
-        got = any(f.code.value == code for f in result.findings)
-        if got and expected:
-            tp[code] += 1
-        elif got:
-            fp[code] += 1
-            wrong.append(f"false {code}: {label}")
-        elif expected:
-            fn[code] += 1
-            wrong.append(f"missed {code}: {label}")
+        tally.record([code], {code} if expected else set(), {f.code.value for f in result.findings}, label)
 
     # -- appraisal extraction accuracy, then fhj scenarios built from the same forms
     forms = list(appraisal_forms(reader))
@@ -202,12 +195,7 @@ def main() -> None:
     print(f"appraisal extraction: {exact}/{len(forms)} forms exactly right ({exact / len(forms):.3f}); {right}/{records} year-rating records right ({right / records:.3f})")
     for layout, (ok, n) in sorted(by_layout.items()):
         print(f"  {layout:12} {ok}/{n}")
-    for code in sorted(set(tp) | set(fp) | set(fn)):
-        p = tp[code] / (tp[code] + fp[code]) if tp[code] + fp[code] else 1.0
-        r = tp[code] / (tp[code] + fn[code]) if tp[code] + fn[code] else 1.0
-        print(f"  {code:24} precision {p:.3f}  recall {r:.3f}  (tp {tp[code]}, fp {fp[code]}, fn {fn[code]})")
-    for w in wrong:
-        print("   ", w)
+    print("\n".join(tally.lines(sorted(set(tally.tp) | set(tally.fp) | set(tally.fn)))))
 
 
 if __name__ == "__main__":

@@ -137,7 +137,3 @@ def check_local_packet(packet_dir: str) -> ScreenResult:
     if folder.is_file():
         folder = folder.parent
     return screen(str(folder.parent), folder.name)
-
-
-def screen_local_packet(packet_dir: str) -> ScreenResult:
-    return check_local_packet(packet_dir)

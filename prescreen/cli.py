@@ -120,9 +120,9 @@ def run_check(packet_path: Path, use_flow: bool = False) -> ScreenResult:
     settings = Settings()
     packet = load_packet(packet_path)  # InputError (exit 2) before any model is loaded
     if use_flow:
-        from flows.screen import screen_local_packet
+        from flows.screen import check_local_packet
 
-        return screen_local_packet(str(packet_path))
+        return check_local_packet(str(packet_path))
     notices = load_rules(settings.rules_dir)
     with _Progress(len(packet.manifest.files())) as progress:
         return screen_packet(
