@@ -92,3 +92,18 @@ def test_cli_flow_option_gives_the_same_report(harness, packet_dir, tmp_path):
         r.pop("generated_at")
     assert core == flow
     assert not (packet_dir / "reports").exists()  # --flow publishes nothing into the upload folder
+
+
+def test_prefect_yaml_is_valid_and_points_at_the_flow():
+    from pathlib import Path
+
+    import yaml
+    from prefect.cli.deploy._models import PrefectYamlModel
+    from prefect.flows import Flow, load_flow_from_entrypoint
+
+    root = Path(__file__).resolve().parents[1]
+    model = PrefectYamlModel.model_validate(yaml.safe_load((root / "prefect.yaml").read_text()))
+    (deployment,) = model.deployments
+    assert deployment.concurrency_limit.limit >= 1 and deployment.concurrency_limit.collision_strategy == "ENQUEUE"
+    flow = load_flow_from_entrypoint(str(root / deployment.entrypoint))
+    assert isinstance(flow, Flow) and flow.name == "prescreen-application"
