@@ -18,7 +18,7 @@ from pathlib import Path
 
 from pipeline.errors import PrescreenError
 from pipeline.html import render_html
-from pipeline.labels import CODE_LABELS, RECOMMENDATION_LABELS
+from pipeline.labels import RECOMMENDATION_LABELS
 from pipeline.models import Report
 from pipeline.packet import load_packet
 from pipeline.rules import load_rules
@@ -165,7 +165,7 @@ def _summary(report: Report, out: Path, html: Path | None) -> None:
     print(f"{report.application_id}: {report.recommendation.value} — {RECOMMENDATION_LABELS[report.recommendation]}")
     for f in report.findings:
         where = " ".join(x for x in (f.slot.value if f.slot else "", f.file or "", f"p{f.page}" if f.page else "") if x)
-        print(f"  [{f.severity.value:7}] {f.code.value:24} {where}  {CODE_LABELS.get(f.code, '')}：{f.message}")
+        print(f"  [{f.severity.value:7}] {f.code.value:24} {where}  {f.message}")
     print(f"report: {out}" + (f"  html: {html}" if html else ""))
 
 
