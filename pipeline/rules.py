@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from pipeline.errors import RulesError
 from pipeline.manifest import EducationLevel, EmployerType, Manifest, Slot, Track
+from pipeline.models import FindingCode
 
 EDUCATION_ORDER = list(EducationLevel)  # technical_secondary < ... < postdoc
 
@@ -97,6 +98,10 @@ class Notice(BaseModel):
     required: dict[Slot, Requirement] = Field(default_factory=dict)
     track_rules: dict[Track, TrackRules] = Field(default_factory=dict)
     clauses: dict[str, str] = Field(default_factory=dict, description="rule -> the clause of the notice it comes from")
+    subsumes: dict[FindingCode, tuple[FindingCode, ...]] = Field(
+        default_factory=dict,
+        description="a finding of the key code also covers findings of these codes located inside its box",
+    )
     checks: dict[str, tuple[str, ...]] = Field(
         default_factory=dict, description="page detector -> slots it runs on ('*' = every slot)"
     )

@@ -160,6 +160,22 @@ def _iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
     return inter / union if union > 0 else 0.0
 
 
+def without_subsumed(findings: list[Finding], subsumes: Mapping[FindingCode, tuple[FindingCode, ...]]) -> list[Finding]:
+    """Drop a finding whose box lies inside the box of a finding that already says it (the
+    employer's name read off an unmasked seal is that seal's finding, not a second one)."""
+
+    def inside(inner: Finding, outer: Finding) -> bool:
+        if inner.bbox is None or outer.bbox is None:
+            return False
+        cx, cy = (inner.bbox[0] + inner.bbox[2]) / 2, (inner.bbox[1] + inner.bbox[3]) / 2
+        return outer.bbox[0] <= cx <= outer.bbox[2] and outer.bbox[1] <= cy <= outer.bbox[3]
+
+    return [
+        f for f in findings
+        if not any(f.code in subsumes.get(g.code, ()) and inside(f, g) for g in findings if g is not f)
+    ]
+
+
 def detect_page(page: Page, ctx: PageContext, detectors: Mapping[str, Detector]) -> list[Finding]:
     """Run every detector the rules assign to this slot; one that fails is recorded, not fatal."""
     findings: list[Finding] = []
@@ -178,7 +194,7 @@ def detect_page(page: Page, ctx: PageContext, detectors: Mapping[str, Detector])
                     evidence={"detector": name, "error": type(exc).__name__},
                 )
             )
-    return findings
+    return without_subsumed(findings, ctx.notice.subsumes)
 
 
 def screen_page(

@@ -26,7 +26,7 @@ def photo_check(img, context):
     return [f.code for f in faces.detect_photo(page(img), context(Slot.photo, Track.grant_intermediate))]
 
 
-SIZES = [(295, 413), (150, 210), (413, 579)]
+SIZES = [(295, 413), (150, 210), (413, 579), (240, 336), (180, 252)]
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -39,7 +39,7 @@ def test_open_eyes_are_unmasked(context, size, degrade):
 
 @pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("how", ["bar", "white", "mosaic", "blur"])
-@pytest.mark.parametrize("degrade", [None, 70])
+@pytest.mark.parametrize("degrade", [None, 70, 50])
 def test_covered_eyes_pass(context, size, how, degrade):
     img = S.cover_eyes(S.face_photo(*size), how)
     img = S.jpeg(img, degrade) if degrade else img

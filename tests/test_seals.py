@@ -95,3 +95,15 @@ def test_line_reader_refuses_what_is_not_a_line(engines):
 
     assert engines.ocr.read_line(np.full((2, 8000, 3), 255, np.uint8)) == ("", 0.0)
     assert engines.ocr.read_line(np.full((48, 9000, 3), 255, np.uint8))[0] == ""
+
+
+def test_employer_name_read_off_an_unmasked_seal_is_the_seals_finding(context):
+    from pipeline.models import Finding
+    from pipeline.screen import without_subsumed
+
+    seal = Finding.of(FindingCode.UNMASKED_SEAL, "s", page=1, bbox=(0.6, 0.3, 0.8, 0.5))
+    on_seal = Finding.of(FindingCode.UNMASKED_EMPLOYER, "e", page=1, bbox=(0.62, 0.32, 0.78, 0.36))
+    elsewhere = Finding.of(FindingCode.UNMASKED_EMPLOYER, "e", page=1, bbox=(0.1, 0.1, 0.4, 0.12))
+    rules = context(Slot.unit_publicity, Track.review).notice.subsumes
+    assert without_subsumed([seal, on_seal, elsewhere], rules) == [seal, elsewhere]
+    assert without_subsumed([on_seal], rules) == [on_seal]
