@@ -9,7 +9,7 @@ from pipeline.manifest import Manifest, Slot
 from pipeline.models import Finding
 from pipeline.screen import FileResult
 
-CLARITY_CODES = {"BLURRY", "LOW_RESOLUTION", "WRONG_DOCUMENT", "UNREADABLE_FILE", "SCREENING_ERROR"}
+CLARITY_CODES = {"BLURRY", "LOW_RESOLUTION", "WRONG_DOCUMENT", "SCREENING_ERROR"}
 
 
 def slot_files(files: list[FileResult], slot: Slot) -> list[FileResult]:
@@ -22,9 +22,7 @@ def located(file: FileResult) -> list[Located]:
 
 
 def readable(file: FileResult) -> bool:
-    """The file opened and at least one page was judged readable."""
-    if any(f.code.value == "UNREADABLE_FILE" and f.evidence.get("score", 1) >= 1 for f in file.findings):
-        return False
+    """At least one page was screened and judged readable (an unreadable file has no pages)."""
     return any(not any(f.code.value in CLARITY_CODES for f in p.findings) for p in file.pages)
 
 
