@@ -1,9 +1,11 @@
 """``BLURRY``, ``LOW_RESOLUTION``, ``POOR_EXPOSURE`` and blank pages (``WRONG_DOCUMENT``).
 
 The measures come from ``pipeline.quality`` and are recorded on the page; this module only
-decides. Thresholds were calibrated on rendered certificate pages at 100-300 DPI with
-Gaussian blur of 0-5.5 pt (bench/calibrate_clarity.py): OCR still reads every page up to
-blur_px 1.9 and fails from 2.6 on, at every DPI.
+decides. The blur threshold was calibrated on rendered certificate pages at 100-300 DPI with
+Gaussian blur of 0-5.5 pt (``bench/calibrate_clarity.py``): pages OCR reads correctly measure up to
+~2.3 and blur of 2.8 pt or more measures 2.6+ at every DPI, but between 1.6 and 2.0 pt at 200-300
+DPI OCR already fails while ``blur_px`` reads 1.9-2.0 (the few boxes OCR still finds are inflated
+by the blur, which understates it). Those pages are not flagged: a known gap.
 """
 
 from __future__ import annotations
