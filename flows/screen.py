@@ -13,6 +13,7 @@ from prefect import flow, get_run_logger, task
 from pydantic import BaseModel
 
 from pipeline.documents import Document
+from pipeline.errors import UnreadableFileError
 from pipeline.html import evidence_images, render_html
 from pipeline.manifest import Manifest, Slot
 from pipeline.models import Finding
@@ -25,9 +26,10 @@ from pipeline.screen import (
     build_report,
     check_packet,
     engine_info,
+    file_findings,
     file_result,
-    open_file,
     screen_document_page,
+    unreadable,
 )
 from prescreen import runtime
 from prescreen.settings import Settings
@@ -71,13 +73,18 @@ class OpenedUpload(BaseModel):
 @task(task_run_name="open {file}", **IO_RETRIES)
 def open_upload(root: str | None, prefix: str, slot: Slot, file: str) -> OpenedUpload:
     """Open one upload: its etag, its pages, and file-level findings (unreadable, mislabelled, too long)."""
-    store = _store(root)
-    info = store.stat(join(prefix, file))
-    doc, findings = open_file(StoreSource(store, prefix), slot, file, _settings().limits)
-    if doc is None:
-        return OpenedUpload(findings=findings)
+    info = _store(root).stat(join(prefix, file))
+    etag = info.etag if info else ""
+    try:
+        doc = _document(root, prefix, file, etag)  # the same cached copy the page tasks use: one download
+    except UnreadableFileError as exc:
+        return OpenedUpload(findings=[unreadable(slot, file, exc)])
     return OpenedUpload(
-        etag=info.etag if info else "", format=doc.format.value, page_count=doc.page_count, pages_to_read=doc.pages_to_read, findings=findings
+        etag=etag,
+        format=doc.format.value,
+        page_count=doc.page_count,
+        pages_to_read=doc.pages_to_read,
+        findings=file_findings(doc, slot, file, _settings().limits),
     )
 
 

@@ -188,7 +188,7 @@ class Document:
             raise UnreadableFileError("图像文件已损坏", f"page {number}: {exc}") from None
         orig_w, orig_h = _oriented_size(img, w, h)
         arr = np.asarray(rgb)[:, :, ::-1]
-        arr, s = _fit(arr, self.limits.max_side_px)
+        arr = _fit(arr, self.limits.max_side_px)
         scale = arr.shape[1] / orig_w
         dpi = _plausible_dpi(img.info.get("dpi"))
         return SourcePage(number=number, image=np.ascontiguousarray(arr), scale=scale, dpi=dpi)
@@ -244,14 +244,14 @@ def _oriented_size(img: Image.Image, w: int, h: int) -> tuple[int, int]:
     return (h, w) if orientation in (5, 6, 7, 8) else (w, h)
 
 
-def _fit(arr: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
+def _fit(arr: np.ndarray, max_side: int) -> np.ndarray:
     import cv2
 
     h, w = arr.shape[:2]
     s = min(1.0, max_side / max(h, w))
     if s < 1.0:
         arr = cv2.resize(arr, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
-    return arr, s
+    return arr
 
 
 def _plausible_dpi(value: object) -> float | None:

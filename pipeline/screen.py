@@ -268,6 +268,11 @@ def open_file(source: FileSource, slot: Slot, file: str, limits: ReadLimits) -> 
         doc = Document(data, file, limits)
     except UnreadableFileError as exc:
         return None, [unreadable(slot, file, exc)]
+    return doc, file_findings(doc, slot, file, limits)
+
+
+def file_findings(doc: Document, slot: Slot, file: str, limits: ReadLimits) -> list[Finding]:
+    """What an opened upload says about itself: a misleading extension, more pages than are screened."""
     findings = []
     if doc.mislabelled:
         findings.append(
@@ -289,7 +294,7 @@ def open_file(source: FileSource, slot: Slot, file: str, limits: ReadLimits) -> 
                 evidence={"pages": doc.page_count, "screened": limits.max_pages},
             )
         )
-    return doc, findings
+    return findings
 
 
 def unreadable(slot: Slot, file: str, exc: UnreadableFileError) -> Finding:
