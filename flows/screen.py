@@ -6,36 +6,44 @@ fails is recorded in the report by the core, so a retry is only ever for the sto
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
 from pydantic import BaseModel
 
 from pipeline.documents import Document
 from pipeline.errors import UnreadableFileError
-from pipeline.html import evidence_images, render_html
+from pipeline.html import evidence_images, page_images, render_html
+from pipeline.labels import CODE_LABELS, RECOMMENDATION_LABELS, SLOT_LABELS
 from pipeline.manifest import Manifest, Slot
-from pipeline.models import Finding
+from pipeline.models import Finding, Report
 from pipeline.rules import load_rules
+from pipeline.cache import Cache
 from pipeline.screen import (
     FileResult,
     PageContext,
     PageResult,
     ScreenResult,
     build_report,
+    cached_page,
     check_packet,
     engine_info,
     file_findings,
     file_result,
+    page_keys_for,
     screen_document_page,
     unreadable,
 )
 from prescreen import runtime
 from prescreen.settings import Settings
+from storage.cache import StoreCache
 from storage.objectstore import LocalStore, ObjectStore, join
 from storage.packets import StoreSource, load_store_packet
-from storage.reports import publish_report
+from storage.reports import latest_pointer, publish_report, read_report, same_findings
+from storage.reviewdb import Recorded, record_report
 
 IO_RETRIES = dict(retries=3, retry_delay_seconds=[2, 10, 30], retry_jitter_factor=0.3)
 
@@ -62,79 +70,166 @@ def load_manifest(root: str | None, prefix: str) -> Manifest:
     return load_store_packet(_store(root), prefix).manifest
 
 
+def _cache(root: str | None, use_cache: bool) -> Cache | None:
+    return StoreCache(_store(root)) if use_cache else None
+
+
 class OpenedUpload(BaseModel):
     etag: str = ""
+    sha256: str | None = None
     format: str | None = None
     page_count: int | None = None
     pages_to_read: int = 0
     findings: list[Finding] = []
+    cached: dict[int, PageResult] = {}  # pages whose results an earlier screening left in the cache
 
 
 @task(task_run_name="open {file}", **IO_RETRIES)
-def open_upload(root: str | None, prefix: str, slot: Slot, file: str) -> OpenedUpload:
-    """Open one upload: its etag, its pages, and file-level findings (unreadable, mislabelled, too long)."""
+def open_upload(root: str | None, prefix: str, manifest: Manifest, slot: Slot, file: str, use_cache: bool) -> OpenedUpload:
+    """Open one upload: its etag, its pages, file-level findings (unreadable, mislabelled, too long)
+    and the pages already screened with the same bytes, code and rules."""
+    settings = _settings()
     info = _store(root).stat(join(prefix, file))
     etag = info.etag if info else ""
     try:
         doc = _document(root, prefix, file, etag)  # the same cached copy the page tasks use: one download
     except UnreadableFileError as exc:
         return OpenedUpload(findings=[unreadable(slot, file, exc)])
+    cached: dict[int, PageResult] = {}
+    if cache := _cache(root, use_cache):
+        ctx = PageContext(manifest, load_rules(settings.rules_dir)[manifest.track], slot)
+        engines, options = runtime.engines_for(settings), runtime.options_for(settings)
+        for n in range(1, doc.pages_to_read + 1):
+            if (hit := cached_page(cache, page_keys_for(doc, n, ctx, engines, options))) is not None:
+                cached[n] = hit
     return OpenedUpload(
         etag=etag,
+        sha256=doc.sha256,
         format=doc.format.value,
         page_count=doc.page_count,
         pages_to_read=doc.pages_to_read,
-        findings=file_findings(doc, slot, file, _settings().limits),
+        findings=file_findings(doc, slot, file, settings.limits),
+        cached=cached,
     )
 
 
 @task(task_run_name="screen {file} p{number}", retries=2, retry_delay_seconds=[2, 10])
-def screen_page_task(root: str | None, prefix: str, manifest: Manifest, slot: Slot, file: str, etag: str, number: int) -> PageResult:
+def screen_page_task(
+    root: str | None, prefix: str, manifest: Manifest, slot: Slot, file: str, etag: str, number: int, use_cache: bool
+) -> PageResult:
     settings = _settings()
     notice = load_rules(settings.rules_dir)[manifest.track]
     doc = _document(root, prefix, file, etag)
     ctx = PageContext(manifest, notice, slot)
-    return screen_document_page(doc, number, ctx, runtime.engines_for(settings), runtime.detectors(), runtime.options_for(settings))
+    engines, options = runtime.engines_for(settings), runtime.options_for(settings)
+    return screen_document_page(doc, number, ctx, engines, runtime.detectors(), options, _cache(root, use_cache))
+
+
+class Published(BaseModel):
+    version: str
+    new: bool  # False: the report says what the latest one already said, and nothing was written
 
 
 @task(task_run_name="publish {prefix}", **IO_RETRIES)
-def publish(root: str | None, prefix: str, result: ScreenResult) -> str:
+def publish(root: str | None, prefix: str, result: ScreenResult) -> Published:
+    """Write a new report version, unless the latest one already says exactly the same."""
+    store = _store(root)
+    if (pointer := latest_pointer(store, prefix)) and same_findings(read_report(store, prefix, pointer["version"]), result.report):
+        return Published(version=pointer["version"], new=False)
     html = render_html(result.report, result.pages)
-    return publish_report(_store(root), prefix, result.report, html, evidence_images(result.report, result.pages))
+    evidence, pages = evidence_images(result.report, result.pages), page_images(result.report, result.pages)
+    return Published(version=publish_report(store, prefix, result.report, html, evidence, pages=pages), new=True)
 
 
-def screen(root: str | None, prefix: str) -> ScreenResult:
-    """The recipe: load, open each upload, screen each page, then the packet rules and the report."""
+@task(task_run_name="record {prefix}", **IO_RETRIES)
+def record(prefix: str, result: ScreenResult, version: str) -> Recorded:
+    """Put the report version in the auditors' queue (decisions on unchanged findings carry over)."""
+    submitted = result.manifest.submission.submitted_at if result.manifest else None
+    with runtime.review_db(_settings().database_url).session() as s:
+        return record_report(s, prefix, result.report, version, received_at=submitted)
+
+
+def report_artifact(report: Report, version: str, status: str) -> str:
+    """A short summary for the Prefect UI: recommendation, findings table, link to the review page."""
+    link = f"{_settings().review_url.rstrip('/')}/packets/{report.application_id}"
+    rows = [
+        f"| {CODE_LABELS.get(f.code, f.code)} | {f.severity.value} | {SLOT_LABELS.get(f.slot, '') if f.slot else ''} | "
+        f"{f.page or ''} | {f.message.replace('|', '/')} |"
+        for f in report.findings
+    ]
+    table = ["| 问题 | 级别 | 材料 | 页 | 说明 |", "|---|---|---|---|---|", *rows] if rows else ["未发现问题。"]
+    return "\n".join(
+        [
+            f"### {report.application_id}：{RECOMMENDATION_LABELS[report.recommendation]}",
+            f"报告版本 `{version}` · 审核状态 `{status}` · [打开审核页面]({link})",
+            "",
+            *table,
+        ]
+    )
+
+
+def screen(root: str | None, prefix: str, use_cache: bool = False) -> ScreenResult:
+    """The recipe: load, open each upload, screen each page not in the cache, then the packet rules and the report."""
     settings = _settings()
     manifest = load_manifest(root, prefix)
     notice = load_rules(settings.rules_dir)[manifest.track]
-    opened = {(slot, file): open_upload.submit(root, prefix, slot, file) for slot, file in manifest.files()}
+    opened = {
+        (slot, file): open_upload.submit(root, prefix, manifest, slot, file, use_cache) for slot, file in manifest.files()
+    }
     uploads = {key: fut.result() for key, fut in opened.items()}
     futures = {
-        (slot, file): [
-            screen_page_task.submit(root, prefix, manifest, slot, file, up.etag, n) for n in range(1, up.pages_to_read + 1)
-        ]
+        (slot, file): {
+            n: screen_page_task.submit(root, prefix, manifest, slot, file, up.etag, n, use_cache)
+            for n in range(1, up.pages_to_read + 1)
+            if n not in up.cached
+        }
         for (slot, file), up in uploads.items()
     }
     files: list[FileResult] = []
     for (slot, file), page_futs in futures.items():
         up = uploads[(slot, file)]
-        pages = [f.result() for f in page_futs]
-        files.append(file_result(slot, file, up.format, up.page_count, pages, up.findings))
+        pages = [up.cached[n] if n in up.cached else page_futs[n].result() for n in range(1, up.pages_to_read + 1)]
+        files.append(file_result(slot, file, up.format, up.page_count, pages, up.findings, up.sha256))
     packet = check_packet(manifest, notice, files, runtime.packet_checks())
     report = build_report(manifest, files, packet, engine_info(runtime.engines_for(settings), notice))
-    return ScreenResult(report=report, pages=[p for fr in files for p in fr.pages])
+    return ScreenResult(report=report, pages=[p for fr in files for p in fr.pages], manifest=manifest)
 
 
 @flow(name="prescreen-application", log_prints=False)
 def prescreen_application(prefix: str, root: str | None = None) -> dict:
     """Screen the packet under ``prefix`` (in the configured store, or the folder ``root``) and publish the report."""
     logger = get_run_logger()
-    result = screen(root, prefix)
-    version = publish(root, prefix, result)
+    settings = _settings()
+    result = screen(root, prefix, use_cache=settings.page_cache)
+    published = publish(root, prefix, result)
+    recorded = record(prefix, result, published.version)
     report = result.report
-    logger.info("%s: %s, %d findings, report %s", report.application_id, report.recommendation.value, len(report.findings), version)
-    return {"application_id": report.application_id, "recommendation": report.recommendation.value, "version": version, "findings": len(report.findings)}
+    create_markdown_artifact(
+        key=artifact_key(report.application_id),
+        markdown=report_artifact(report, published.version, recorded.status.value),
+        description=f"prescreen {report.application_id}",
+    )
+    logger.info(
+        "%s: %s, %d findings, report %s%s",
+        report.application_id,
+        report.recommendation.value,
+        len(report.findings),
+        published.version,
+        "" if published.new else " (unchanged)",
+    )
+    return {
+        "application_id": report.application_id,
+        "recommendation": report.recommendation.value,
+        "version": published.version,
+        "new_version": published.new,
+        "findings": len(report.findings),
+        "status": recorded.status.value,
+    }
+
+
+def artifact_key(application_id: str) -> str:
+    """Prefect artifact keys are lowercase letters, digits and dashes."""
+    return "prescreen-" + re.sub(r"[^a-z0-9-]", "-", application_id.lower())
 
 
 @flow(name="prescreen-check", log_prints=False)

@@ -7,6 +7,7 @@ process down.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 from collections.abc import Iterator
@@ -110,6 +111,7 @@ class Document:
             raise UnreadableFileError("不支持的文件格式", "not PDF, JPEG, PNG, TIFF, BMP or WebP")
         self.format = fmt
         self.data = data
+        self.sha256 = hashlib.sha256(data).hexdigest()
         self._pdf: pymupdf.Document | None = None
         self._image: Image.Image | None = None
         if fmt is FileFormat.pdf:

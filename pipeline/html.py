@@ -98,3 +98,14 @@ def evidence_images(report: Report, pages: Iterable[PageResult]) -> dict[str, by
             if data:
                 out[f"{i:03d}-{f.code.value}.jpg"] = data
     return out
+
+
+def page_images(report: Report, pages: Iterable[PageResult]) -> dict[str, bytes]:
+    """Each page's thumbnail, named ``<document index>-<page>.jpg`` (what the review app shows)."""
+    thumbs = {(p.slot, p.file, p.info.page): p.thumbnail for p in pages}
+    return {
+        f"{d}-{info.page}.jpg": jpeg
+        for d, doc in enumerate(report.documents)
+        for info in doc.pages
+        if (jpeg := thumbs.get((doc.slot, doc.file, info.page)))
+    }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -103,6 +105,15 @@ class Finding(Frozen):
     def key(self) -> tuple:
         return (self.code, self.slot, self.file, self.page)
 
+    def fingerprint(self, file_sha256: str | None = None) -> str:
+        """Identity across re-screens: the same finding on the same bytes gets the same fingerprint,
+        so an auditor's decision carries over; any change (message, place, evidence, file) does not."""
+        box = [round(v, 2) for v in self.bbox] if self.bbox else None
+        body = json.dumps(
+            [self.code, self.slot, self.file, self.page, box, self.message, file_sha256], ensure_ascii=False, default=str
+        )
+        return hashlib.sha256(body.encode("utf-8")).hexdigest()[:20]
+
     @property
     def strength(self) -> float:
         score = self.evidence.get("score")
@@ -138,6 +149,7 @@ class DocumentInfo(Frozen):
     file: str
     format: str | None = None
     page_count: int | None = None
+    sha256: str | None = Field(default=None, description="digest of the uploaded bytes, when they could be read")
     pages: tuple[PageInfo, ...] = ()
 
 
@@ -146,6 +158,7 @@ class EngineInfo(Frozen):
     ocr: str
     orientation: str
     rules: str
+    build: str = Field("", description="digest of the screening code and its data; a change re-screens packets")
 
 
 class ChecklistItem(Frozen):

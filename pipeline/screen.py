@@ -15,9 +15,13 @@ from typing import Any, TypeVar
 
 import cv2
 import numpy as np
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from pipeline import __version__, quality
+from pipeline.build import code_digest, digest
+from pipeline.cache import Cache, PageKeys, PageReading, page_keys
+from pipeline.cache import load as cache_load
+from pipeline.cache import save as cache_save
 from pipeline.doctypes import STRONG, classify
 from pipeline.documents import Document, ReadLimits, SourcePage
 from pipeline.errors import UnreadableFileError
@@ -80,6 +84,8 @@ class ScreenOptions(BaseModel):
 class PageResult(Frozen):
     """Everything the report needs from one page; no pixels but a small thumbnail."""
 
+    model_config = ConfigDict(frozen=True, ser_json_bytes="base64", val_json_bytes="base64")
+
     slot: Slot
     file: str
     info: PageInfo
@@ -98,23 +104,37 @@ class FileResult(Frozen):
 class ScreenResult:
     report: Report
     pages: list[PageResult] = field(default_factory=list)
+    manifest: Manifest | None = None
 
 
 # ---------------------------------------------------------------- pages
 
 
-def prepare_page(src: SourcePage, slot: Slot, file: str, engines: Engines, options: ScreenOptions) -> Page:
-    """Turn a decoded page upright, read its text once (text layer or OCR) and measure its quality."""
+def read_page(src: SourcePage, engines: Engines, options: ScreenOptions) -> PageReading:
+    """Turn a decoded page upright and read its text once (text layer, OCR, or both): the costly part."""
     rotation, score = engines.orientation.correction(src.image)
     if score < engines.min_orientation_score:
         rotation = 0
-    image = turn(src.image, rotation)
     words = tuple(ln.model_copy(update={"bbox": turn_box(ln.bbox, rotation)}) for ln in src.words)
+    if _uses_layer(src, words, options):
+        return PageReading(rotation=rotation, score=score, lines=words)
+    ocr = _drop_overlapping(engines.ocr.read(turn(src.image, rotation)), words)
+    return PageReading(rotation=rotation, score=score, lines=words + tuple(ocr))
+
+
+def _uses_layer(src: SourcePage, words: tuple[TextLine, ...], options: ScreenOptions) -> bool:
     chars = sum(len(w.text) for w in words)
-    use_layer = chars >= options.text_layer_min_chars and src.raster_fraction <= options.text_layer_max_raster
-    lines: tuple[TextLine, ...] = words if use_layer else words + tuple(
-        _drop_overlapping(engines.ocr.read(image), words)
-    )
+    return chars >= options.text_layer_min_chars and src.raster_fraction <= options.text_layer_max_raster
+
+
+def prepare_page(
+    src: SourcePage, slot: Slot, file: str, engines: Engines, options: ScreenOptions, reading: PageReading | None = None
+) -> Page:
+    """An upright page with its text (read now, or as read before) and its quality measures."""
+    reading = reading or read_page(src, engines, options)
+    rotation, score, lines = reading.rotation, reading.score, reading.lines
+    image = turn(src.image, rotation)
+    use_layer = _uses_layer(src, tuple(ln for ln in lines if ln.source == "pdf"), options)
     gray = quality.gray_of(image)
     h = image.shape[0]
     line_h = quality.text_height(lines, h)
@@ -198,9 +218,15 @@ def detect_page(page: Page, ctx: PageContext, detectors: Mapping[str, Detector])
 
 
 def screen_page(
-    src: SourcePage, ctx: PageContext, engines: Engines, detectors: Mapping[str, Detector], options: ScreenOptions, file: str
+    src: SourcePage,
+    ctx: PageContext,
+    engines: Engines,
+    detectors: Mapping[str, Detector],
+    options: ScreenOptions,
+    file: str,
+    reading: PageReading | None = None,
 ) -> PageResult:
-    page = prepare_page(src, ctx.slot, file, engines, options)
+    page = prepare_page(src, ctx.slot, file, engines, options, reading)
     findings = detect_page(page, replace(ctx, ocr=engines.ocr), detectors)
     kind = classify(page.lines)
     info = PageInfo(
@@ -316,6 +342,7 @@ def screen_file(
     detectors: Mapping[str, Detector],
     options: ScreenOptions,
     on_page: Callable[[PageResult], None] | None = None,
+    cache: Cache | None = None,
 ) -> FileResult:
     """Screen every page of one upload, one page in memory at a time."""
     doc, findings = open_file(packet.source, slot, file, options.limits)
@@ -323,22 +350,69 @@ def screen_file(
         return file_result(slot, file, None, None, (), findings)
     pages = []
     for number in range(1, doc.pages_to_read + 1):
-        result = screen_document_page(doc, number, ctx, engines, detectors, options)
+        result = screen_document_page(doc, number, ctx, engines, detectors, options, cache)
         pages.append(result)
         if on_page:
             on_page(result)
-    return file_result(slot, file, doc.format.value, doc.page_count, pages, findings)
+    return file_result(slot, file, doc.format.value, doc.page_count, pages, findings, doc.sha256)
 
 
 def screen_document_page(
-    doc: Document, number: int, ctx: PageContext, engines: Engines, detectors: Mapping[str, Detector], options: ScreenOptions
+    doc: Document,
+    number: int,
+    ctx: PageContext,
+    engines: Engines,
+    detectors: Mapping[str, Detector],
+    options: ScreenOptions,
+    cache: Cache | None = None,
 ) -> PageResult:
-    """Screen page ``number`` of an opened document; a failure is recorded on the page, not raised."""
+    """Screen page ``number`` of an opened document; a failure is recorded on the page, not raised.
+
+    With a cache, an unchanged page is not decoded again, and a page whose findings must be
+    recomputed (new rules, new detectors, another manifest) is not read again.
+    """
+    keys = page_keys_for(doc, number, ctx, engines, options) if cache is not None else None
+    if keys and (hit := cached_page(cache, keys)) is not None:
+        return hit
     try:
-        return screen_page(doc.page(number), ctx, engines, detectors, options, doc.name)
+        src = doc.page(number)
+        reading = _cached(cache, keys.reading, PageReading) if keys else None
+        if reading is None:
+            reading = read_page(src, engines, options)
+            if keys:
+                cache_save(cache, keys.reading, reading.model_dump_json().encode())
+        result = screen_page(src, ctx, engines, detectors, options, doc.name, reading)
     except Exception as exc:  # one bad page must not lose the file
         log.warning("page %d of %s failed: %s", number, doc.name, type(exc).__name__)
         return failed_page(ctx.slot, doc.name, number, exc)
+    if keys and not any(f.code is FindingCode.SCREENING_ERROR for f in result.findings):
+        cache_save(cache, keys.result, result.model_dump_json().encode())  # a failed check is tried again next time
+    return result
+
+
+def page_keys_for(doc: Document, number: int, ctx: PageContext, engines: Engines, options: ScreenOptions) -> PageKeys:
+    return page_keys(
+        doc.sha256,
+        number,
+        engine=f"{engines.ocr.name}|{engines.orientation.name}|{engines.min_orientation_score}",
+        options=options.model_dump_json(),
+        context=digest(ctx.manifest.model_dump_json(), ctx.slot, doc.name, ctx.notice.version),
+    )
+
+
+def cached_page(cache: Cache | None, keys: PageKeys) -> PageResult | None:
+    """The page's result from an earlier screening with the same bytes, code, rules and manifest."""
+    return _cached(cache, keys.result, PageResult)
+
+
+def _cached(cache: Cache | None, key: str, model: type[C]) -> C | None:
+    raw = cache_load(cache, key)
+    if raw is None:
+        return None
+    try:
+        return model.model_validate_json(raw)
+    except ValueError:  # written by an older layout: recompute
+        return None
 
 
 def file_result(
@@ -348,9 +422,12 @@ def file_result(
     page_count: int | None,
     pages: Iterable[PageResult],
     findings: Iterable[Finding],
+    sha256: str | None = None,
 ) -> FileResult:
     pages = tuple(pages)
-    info = DocumentInfo(slot=slot, file=file, format=fmt, page_count=page_count, pages=tuple(p.info for p in pages))
+    info = DocumentInfo(
+        slot=slot, file=file, format=fmt, page_count=page_count, sha256=sha256, pages=tuple(p.info for p in pages)
+    )
     return FileResult(document=info, pages=pages, findings=tuple(findings))
 
 
@@ -418,7 +495,13 @@ def build_report(
 
 
 def engine_info(engines: Engines, notice: Notice) -> EngineInfo:
-    return EngineInfo(prescreen=__version__, ocr=engines.ocr.name, orientation=engines.orientation.name, rules=notice.version)
+    return EngineInfo(
+        prescreen=__version__,
+        ocr=engines.ocr.name,
+        orientation=engines.orientation.name,
+        rules=notice.version,
+        build=code_digest(),
+    )
 
 
 PacketCheck = Callable[[Manifest, Notice, list[FileResult]], CheckResult]
@@ -432,6 +515,7 @@ def screen_packet(
     packet_checks: Iterable[PacketCheck] = (),
     options: ScreenOptions | None = None,
     on_page: Callable[[PageResult], None] | None = None,
+    cache: Cache | None = None,
 ) -> ScreenResult:
     """The whole recipe in plain loops: every file, every page, then the packet-level rules."""
     options = options or ScreenOptions()
@@ -439,9 +523,9 @@ def screen_packet(
     notice = notices[manifest.track]
     started = time.perf_counter()
     files = [
-        screen_file(packet, slot, file, PageContext(manifest, notice, slot), engines, detectors, options, on_page)
+        screen_file(packet, slot, file, PageContext(manifest, notice, slot), engines, detectors, options, on_page, cache)
         for slot, file in manifest.files()
     ]
     report = build_report(manifest, files, check_packet(manifest, notice, files, packet_checks), engine_info(engines, notice))
     log.info("screened %s in %.1f s", manifest.application_id, time.perf_counter() - started)
-    return ScreenResult(report=report, pages=[p for fr in files for p in fr.pages])
+    return ScreenResult(report=report, pages=[p for fr in files for p in fr.pages], manifest=manifest)

@@ -9,7 +9,13 @@ from pipeline.ocr import get_engine
 from pipeline.orientation import get_orientation_model
 from pipeline.screen import Engines, ScreenOptions
 from prescreen.settings import Settings
+from storage.reviewdb import ReviewDB
 from storage.objectstore import LocalStore, MinioStore, ObjectStore
+
+
+@lru_cache(maxsize=4)
+def review_db(url: str) -> ReviewDB:
+    return ReviewDB(url)
 
 
 @lru_cache(maxsize=2)

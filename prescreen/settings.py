@@ -28,3 +28,12 @@ class Settings(BaseSettings):
     minio_bucket: str = "prescreen"
     minio_secure: bool = False
     minio_region: str | None = None
+
+    page_cache: bool = Field(True, description="keep per-page results under cache/ in the store (re-screens skip OCR)")
+    packets_prefix: str = Field("uploads", description="packets live at <packets_prefix>/<folder>/manifest.yaml")
+    database_url: str = Field("sqlite:///./prescreen-data/review.db", description="review decisions and audit log")
+    review_url: str = Field("http://127.0.0.1:8080", description="where auditors open the review app (links in Prefect)")
+    secret_key: SecretStr | None = Field(None, description="signs session cookies; generated and kept next to a SQLite DB if unset")
+    secure_cookies: bool = Field(False, description="send the session cookie over HTTPS only (set behind TLS)")
+    webhook_token: SecretStr | None = Field(None, description="bearer token MinIO sends with bucket notifications")
+    deployment: str = Field("prescreen-application/screen-packet", description="what an upload notification runs")

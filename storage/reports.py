@@ -5,6 +5,7 @@ Layout under the packet prefix::
     reports/<version>/report.json
     reports/<version>/report.html
     reports/<version>/evidence/<n>-<code>.jpg
+    reports/<version>/pages/<document index>-<page>.jpg
     reports/latest.json          # pointer, written last
 
 Everything of a version is written before the pointer moves, so a reader following
@@ -33,12 +34,14 @@ def publish_report(
     html: str,
     evidence: dict[str, bytes] | None = None,
     version: str | None = None,
+    pages: dict[str, bytes] | None = None,
 ) -> str:
     """Write a complete new report version, then point ``latest.json`` at it. Returns the version."""
     version = version or new_version(report.generated_at)
     base = join(prefix, "reports", version)
-    for name, data in (evidence or {}).items():
-        store.put(join(base, "evidence", name), data, "image/jpeg")
+    for folder, images in (("evidence", evidence), ("pages", pages)):
+        for name, data in (images or {}).items():
+            store.put(join(base, folder, name), data, "image/jpeg")
     store.put(join(base, "report.html"), html.encode("utf-8"), "text/html; charset=utf-8")
     store.put(join(base, "report.json"), report.to_json().encode("utf-8"), "application/json")
     pointer = {
@@ -52,12 +55,32 @@ def publish_report(
     return version
 
 
-def latest_report(store: ObjectStore, prefix: str) -> Report | None:
-    pointer = store.stat(join(prefix, "reports", "latest.json"))
-    if pointer is None:
+def latest_pointer(store: ObjectStore, prefix: str) -> dict | None:
+    key = join(prefix, "reports", "latest.json")
+    if store.stat(key) is None:
         return None
-    ref = json.loads(store.get(join(prefix, "reports", "latest.json")))
-    return Report.model_validate_json(store.get(ref["report"]))
+    return json.loads(store.get(key))
+
+
+def latest_report(store: ObjectStore, prefix: str) -> Report | None:
+    ref = latest_pointer(store, prefix)
+    return Report.model_validate_json(store.get(ref["report"])) if ref else None
+
+
+def read_report(store: ObjectStore, prefix: str, version: str) -> Report:
+    return Report.model_validate_json(store.get(join(prefix, "reports", version, "report.json")))
+
+
+def report_image(store: ObjectStore, prefix: str, version: str, folder: str, name: str) -> bytes:
+    """One published image of a report version (``folder`` is ``pages`` or ``evidence``)."""
+    if folder not in ("pages", "evidence") or "/" in name or name.startswith("."):
+        raise ValueError(f"no such report image {folder}/{name}")
+    return store.get(join(prefix, "reports", version, folder, name))
+
+
+def same_findings(a: Report, b: Report) -> bool:
+    """Whether two reports say the same (everything but the time they were made)."""
+    return a.model_dump(exclude={"generated_at"}) == b.model_dump(exclude={"generated_at"})
 
 
 def report_versions(store: ObjectStore, prefix: str) -> list[str]:

@@ -14,6 +14,22 @@ from prescreen.samples import PacketBuilder
 logging.getLogger("RapidOCR").setLevel(logging.ERROR)
 
 
+@pytest.fixture(autouse=True)
+def _isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Every test gets its own review database and local store, whatever the environment says."""
+    import sys
+
+    monkeypatch.setenv("PRESCREEN_DATABASE_URL", f"sqlite:///{tmp_path}/review.db")
+    monkeypatch.setenv("PRESCREEN_LOCAL_ROOT", str(tmp_path / "store"))
+    monkeypatch.delenv("PRESCREEN_STORE", raising=False)
+    clear_settings = getattr(sys.modules.get("flows.screen"), "_settings", None)
+    if clear_settings:
+        clear_settings.cache_clear()
+    yield
+    if clear_settings := getattr(sys.modules.get("flows.screen"), "_settings", None):
+        clear_settings.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def engines() -> Engines:
     return runtime.engines()

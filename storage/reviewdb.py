@@ -1,0 +1,393 @@
+"""The review database: packets awaiting review, auditors' decisions and the append-only audit log.
+
+SQLAlchemy 2 over SQLite by default, PostgreSQL (or any SQLAlchemy URL) in production. Reports
+and scans stay in the object store; this holds only what the queue is sorted and filtered by,
+and everything people decided. The audit log refuses updates and deletes, in the ORM and with
+database triggers.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    DDL,
+    JSON,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    func,
+    select,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+from pipeline.build import digest
+from pipeline.errors import InputError
+from pipeline.models import Recommendation, Report
+
+
+class UtcDateTime(TypeDecorator):
+    """Timestamps stored and returned in UTC, on SQLite as well."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UtcDateTime, dict[str, Any]: JSON}
+
+
+class Status(StrEnum):
+    awaiting_review = "awaiting_review"
+    passed = "passed"
+    returned = "returned"
+    escalated = "escalated"
+
+
+class FindingDecision(StrEnum):
+    confirmed = "confirmed"
+    dismissed = "dismissed"
+
+
+PACKET_DECISIONS = {"pass": Status.passed, "return": Status.returned, "escalate": Status.escalated}
+RECOMMENDATION_RANK = {Recommendation.return_to_applicant: 0, Recommendation.needs_review: 1, Recommendation.pass_: 2}
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(128), default="")
+    password_hash: Mapped[str] = mapped_column(String(256))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=now)
+
+
+class Packet(Base):
+    __tablename__ = "packets"
+    application_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(512), unique=True)
+    track: Mapped[str] = mapped_column(String(32), index=True)
+    received_at: Mapped[datetime] = mapped_column(index=True)
+    latest_version: Mapped[str] = mapped_column(String(64))
+    recommendation: Mapped[str] = mapped_column(String(32))
+    rank: Mapped[int] = mapped_column(Integer, index=True)
+    status: Mapped[str] = mapped_column(String(32), default=Status.awaiting_review, index=True)
+    inputs: Mapped[str] = mapped_column(String(32), default="")
+    updated_at: Mapped[datetime] = mapped_column(default=now)
+
+
+class ReportVersion(Base):
+    __tablename__ = "report_versions"
+    __table_args__ = (UniqueConstraint("application_id", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[str] = mapped_column(ForeignKey("packets.application_id"), index=True)
+    version: Mapped[str] = mapped_column(String(64))
+    recommendation: Mapped[str] = mapped_column(String(32))
+    generated_at: Mapped[datetime]
+    inputs: Mapped[str] = mapped_column(String(32))
+    recorded_at: Mapped[datetime] = mapped_column(default=now)
+
+
+class FindingRow(Base):
+    """One finding of one report version, as the queue filters and the packet page lists them."""
+
+    __tablename__ = "findings"
+    __table_args__ = (UniqueConstraint("application_id", "version", "position"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[str] = mapped_column(ForeignKey("packets.application_id"), index=True)
+    version: Mapped[str] = mapped_column(String(64), index=True)
+    position: Mapped[int]  # index in the report's ``findings``
+    fingerprint: Mapped[str] = mapped_column(String(32), index=True)
+    code: Mapped[str] = mapped_column(String(32), index=True)
+    severity: Mapped[str] = mapped_column(String(16))
+
+
+class Decision(Base):
+    """The standing decision on one finding (by fingerprint); its history is in the audit log."""
+
+    __tablename__ = "finding_decisions"
+    application_id: Mapped[str] = mapped_column(ForeignKey("packets.application_id"), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(32), primary_key=True)
+    decision: Mapped[str] = mapped_column(String(16))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    auditor: Mapped[str] = mapped_column(String(64))
+    version: Mapped[str] = mapped_column(String(64))
+    decided_at: Mapped[datetime] = mapped_column(default=now)
+
+
+class AuditEntry(Base):
+    """Who did what, when, on which report version. Rows are only ever added."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(default=now, index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(48), index=True)
+    application_id: Mapped[str | None] = mapped_column(String(64), index=True, default=None)
+    report_version: Mapped[str | None] = mapped_column(String(64), default=None)
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class AppendOnlyError(RuntimeError):
+    pass
+
+
+@event.listens_for(Session, "before_flush")
+def _audit_is_append_only(session: Session, _ctx: Any, _instances: Any) -> None:
+    if any(isinstance(o, AuditEntry) for o in (*session.dirty, *session.deleted)):
+        raise AppendOnlyError("the audit log is append-only")
+
+
+event.listen(
+    AuditEntry.__table__,
+    "after_create",
+    DDL(
+        "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
+        "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
+    ).execute_if(dialect="sqlite"),
+)
+event.listen(
+    AuditEntry.__table__,
+    "after_create",
+    DDL(
+        "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
+        "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
+    ).execute_if(dialect="sqlite"),
+)
+event.listen(
+    AuditEntry.__table__,
+    "after_create",
+    DDL(
+        "CREATE FUNCTION audit_log_append_only() RETURNS trigger AS $$ "
+        "BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$ LANGUAGE plpgsql; "
+        "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log "
+        "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()"
+    ).execute_if(dialect="postgresql"),
+)
+
+
+# ---------------------------------------------------------------- connection
+
+
+class ReviewDB:
+    """One database; ``session()`` is a unit of work that commits or rolls back as a whole."""
+
+    def __init__(self, url: str) -> None:
+        if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+            from pathlib import Path
+
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        self.url = url
+        self.engine: Engine = create_engine(url, pool_pre_ping=True)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        Base.metadata.create_all(self.engine)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with self._sessions.begin() as s:
+            yield s
+
+
+def _sqlite_pragmas(conn: Any, _record: Any) -> None:
+    cur = conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=5000")
+    cur.close()
+
+
+def audit(s: Session, actor: str, action: str, application_id: str | None = None, version: str | None = None, **detail: Any) -> None:
+    s.add(AuditEntry(actor=actor, action=action, application_id=application_id, report_version=version, detail=detail))
+
+
+# ---------------------------------------------------------------- reports
+
+
+def fingerprints(report: Report) -> list[str]:
+    """Each finding's fingerprint, bound to the bytes of the file it is about."""
+    sha = {(d.slot, d.file): d.sha256 for d in report.documents}
+    return [f.fingerprint(sha.get((f.slot, f.file))) for f in report.findings]
+
+
+def inputs_digest(report: Report) -> str:
+    return digest(*sorted(f"{d.slot}/{d.file}/{d.sha256}" for d in report.documents))
+
+
+@dataclass(frozen=True)
+class Recorded:
+    status: Status
+    reopened: bool
+    undecided: int
+
+
+def record_report(s: Session, prefix: str, report: Report, version: str, received_at: datetime | None = None) -> Recorded:
+    """Register a published report version. A decided packet comes back to the queue when its
+    files changed or the new report has a finding nobody has decided on."""
+    app = report.application_id
+    prints = fingerprints(report)
+    inputs = inputs_digest(report)
+    packet = s.get(Packet, app)
+    if packet is not None and packet.prefix != prefix:
+        raise InputError(f"application {app} is already registered under another prefix")
+    if packet is not None and s.scalar(select(ReportVersion.id).filter_by(application_id=app, version=version)):
+        return Recorded(Status(packet.status), False, _undecided(s, app, prints))
+    if packet is None:
+        packet = Packet(application_id=app, prefix=prefix, track=report.track, received_at=received_at or report.generated_at)
+        s.add(packet)
+        packet.status = Status.awaiting_review
+    before_inputs = packet.inputs
+    packet.track = report.track
+    packet.latest_version = version
+    packet.recommendation = report.recommendation.value
+    packet.rank = RECOMMENDATION_RANK[report.recommendation]
+    packet.inputs = inputs
+    packet.updated_at = now()
+    s.flush()  # the packet row first: versions and findings refer to it
+    s.add(ReportVersion(application_id=app, version=version, recommendation=packet.recommendation, generated_at=report.generated_at, inputs=inputs))
+    for i, (f, fp) in enumerate(zip(report.findings, prints, strict=True)):
+        s.add(FindingRow(application_id=app, version=version, position=i, fingerprint=fp, code=f.code.value, severity=f.severity.value))
+    s.flush()
+    undecided = _undecided(s, app, prints)
+    audit(s, "system", "report_published", app, version, recommendation=packet.recommendation, findings=len(prints), undecided=undecided)
+    reopened = False
+    if packet.status != Status.awaiting_review and (undecided or (before_inputs and before_inputs != inputs)):
+        reason = "files_changed" if before_inputs != inputs else "new_findings"
+        audit(s, "system", "reopened", app, version, previous=packet.status, reason=reason)
+        packet.status = Status.awaiting_review
+        reopened = True
+    return Recorded(Status(packet.status), reopened, undecided)
+
+
+def _undecided(s: Session, app: str, prints: Iterable[str]) -> int:
+    prints = set(prints)
+    decided = set(s.scalars(select(Decision.fingerprint).where(Decision.application_id == app, Decision.fingerprint.in_(prints))))
+    return len(prints - decided)
+
+
+# ---------------------------------------------------------------- decisions
+
+
+def decide_finding(s: Session, app: str, fingerprint: str, decision: str, comment: str, auditor: str) -> Decision:
+    packet = _packet(s, app)
+    if decision not in FindingDecision.__members__:
+        raise InputError(f"unknown decision {decision!r}")
+    if not s.scalar(select(FindingRow.id).filter_by(application_id=app, version=packet.latest_version, fingerprint=fingerprint)):
+        raise InputError("this finding is not in the packet's current report")
+    comment = comment.strip()[:2000]
+    if decision == FindingDecision.dismissed and not comment:
+        raise InputError("驳回（排除）一项发现须填写理由")
+    row = s.get(Decision, (app, fingerprint))
+    previous = row.decision if row else None
+    if row is None:
+        row = Decision(application_id=app, fingerprint=fingerprint)
+        s.add(row)
+    row.decision, row.comment, row.auditor, row.version, row.decided_at = decision, comment, auditor, packet.latest_version, now()
+    audit(s, auditor, f"finding_{decision}", app, packet.latest_version, fingerprint=fingerprint, comment=comment, previous=previous)
+    return row
+
+
+def decide_packet(s: Session, app: str, decision: str, comment: str, reasons: list[str], auditor: str) -> Status:
+    packet = _packet(s, app)
+    status = PACKET_DECISIONS.get(decision)
+    if status is None:
+        raise InputError(f"unknown packet decision {decision!r}")
+    comment = comment.strip()[:4000]
+    if status is Status.returned and not reasons and not comment:
+        raise InputError("退回申请人须列明理由：确认至少一项发现，或填写说明")
+    if status is Status.escalated and not comment:
+        raise InputError("提交上级复核须填写说明")
+    previous = packet.status
+    packet.status = status
+    packet.updated_at = now()
+    audit(s, auditor, f"packet_{decision}", app, packet.latest_version, comment=comment, reasons=reasons, previous=previous)
+    return status
+
+
+def _packet(s: Session, app: str) -> Packet:
+    packet = s.get(Packet, app)
+    if packet is None:
+        raise InputError(f"no packet {app}")
+    return packet
+
+
+def decisions(s: Session, app: str) -> dict[str, Decision]:
+    return {d.fingerprint: d for d in s.scalars(select(Decision).filter_by(application_id=app))}
+
+
+# ---------------------------------------------------------------- queue
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    packet: Packet
+    findings: int
+    undecided: int
+
+
+def queue(s: Session, *, status: str | None = Status.awaiting_review, track: str | None = None, code: str | None = None, limit: int = 200) -> list[QueueRow]:
+    """Packets by recommendation (returns first), then oldest first."""
+    q = select(Packet)
+    if status:
+        q = q.where(Packet.status == status)
+    if track:
+        q = q.where(Packet.track == track)
+    if code:
+        q = q.where(
+            select(FindingRow.id)
+            .where(FindingRow.application_id == Packet.application_id, FindingRow.version == Packet.latest_version, FindingRow.code == code)
+            .exists()
+        )
+    q = q.order_by(Packet.rank, Packet.received_at, Packet.application_id).limit(limit)
+    rows = []
+    for p in s.scalars(q):
+        prints = list(s.scalars(select(FindingRow.fingerprint).filter_by(application_id=p.application_id, version=p.latest_version)))
+        rows.append(QueueRow(p, len(prints), _undecided(s, p.application_id, prints)))
+    return rows
+
+
+def awaiting_review(s: Session) -> set[str]:
+    """Prefixes of packets nobody has decided yet (the nightly run re-screens them)."""
+    return set(s.scalars(select(Packet.prefix).where(Packet.status == Status.awaiting_review)))
+
+
+def audit_trail(s: Session, app: str | None = None, limit: int = 500) -> list[AuditEntry]:
+    q = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+    if app:
+        q = q.where(AuditEntry.application_id == app)
+    return list(s.scalars(q))
+
+
+def counts_by_status(s: Session) -> dict[str, int]:
+    return dict(s.execute(select(Packet.status, func.count()).group_by(Packet.status)).all())  # type: ignore[arg-type]
+
+
+def dumps(detail: dict[str, Any]) -> str:
+    return json.dumps(detail, ensure_ascii=False)
