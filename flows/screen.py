@@ -7,6 +7,7 @@ fails is recorded in the report by the core, so a retry is only ever for the sto
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
@@ -14,14 +15,13 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from pydantic import BaseModel
 
+from pipeline.cache import Cache
 from pipeline.documents import Document
 from pipeline.errors import UnreadableFileError
-from pipeline.html import evidence_images, page_images, render_html
 from pipeline.labels import CODE_LABELS, RECOMMENDATION_LABELS, SLOT_LABELS
 from pipeline.manifest import Manifest, Slot
 from pipeline.models import Finding, Report
 from pipeline.rules import load_rules
-from pipeline.cache import Cache
 from pipeline.screen import (
     FileResult,
     PageContext,
@@ -42,7 +42,7 @@ from prescreen.settings import Settings
 from storage.cache import StoreCache
 from storage.objectstore import LocalStore, ObjectStore, join
 from storage.packets import StoreSource, load_store_packet
-from storage.reports import latest_pointer, publish_report, read_report, same_findings
+from storage.reports import Published, publish_result
 from storage.reviewdb import Recorded, record_report
 
 IO_RETRIES = dict(retries=3, retry_delay_seconds=[2, 10, 30], retry_jitter_factor=0.3)
@@ -125,20 +125,10 @@ def screen_page_task(
     return screen_document_page(doc, number, ctx, engines, runtime.detectors(), options, _cache(root, use_cache))
 
 
-class Published(BaseModel):
-    version: str
-    new: bool  # False: the report says what the latest one already said, and nothing was written
-
-
 @task(task_run_name="publish {prefix}", **IO_RETRIES)
 def publish(root: str | None, prefix: str, result: ScreenResult) -> Published:
     """Write a new report version, unless the latest one already says exactly the same."""
-    store = _store(root)
-    if (pointer := latest_pointer(store, prefix)) and same_findings(read_report(store, prefix, pointer["version"]), result.report):
-        return Published(version=pointer["version"], new=False)
-    html = render_html(result.report, result.pages)
-    evidence, pages = evidence_images(result.report, result.pages), page_images(result.report, result.pages)
-    return Published(version=publish_report(store, prefix, result.report, html, evidence, pages=pages), new=True)
+    return publish_result(_store(root), prefix, result)
 
 
 @task(task_run_name="record {prefix}", **IO_RETRIES)
@@ -223,6 +213,7 @@ def prescreen_application(prefix: str, root: str | None = None) -> dict:
         "version": published.version,
         "new_version": published.new,
         "findings": len(report.findings),
+        "codes": dict(Counter(f.code.value for f in report.findings)),
         "status": recorded.status.value,
     }
 

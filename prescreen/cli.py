@@ -1,4 +1,4 @@
-"""``prescreen check | demo | schema``: the command line.
+"""``prescreen check | demo | schema | serve | user add | nightly``: the command line.
 
 ``check`` runs the screening core in this process: the same steps the Prefect flow wraps,
 without starting an orchestration server a one-packet run does not need (a temporary
@@ -65,6 +65,22 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("schema", help="print the report's JSON Schema")
     s.add_argument("--out", type=Path, help="write it to a file instead")
     s.set_defaults(func=cmd_schema)
+
+    v = sub.add_parser("serve", help="run the auditors' review app (and the MinIO notification endpoint)")
+    v.add_argument("--host", default="127.0.0.1")
+    v.add_argument("--port", type=int, default=8080)
+    v.set_defaults(func=cmd_serve)
+
+    u = sub.add_parser("user", help="manage auditor accounts").add_subparsers(dest="user_command", required=True)
+    a = u.add_parser("add", help="add an auditor, or set a new password for one")
+    a.add_argument("username")
+    a.add_argument("--name", default="", help="display name")
+    a.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    a.set_defaults(func=cmd_user_add)
+
+    n = sub.add_parser("nightly", help="re-screen what changed and what awaits review, now (what the 02:00 deployment runs)")
+    n.add_argument("--root", type=Path, help="a local store folder instead of the configured store")
+    n.set_defaults(func=cmd_nightly)
     return p
 
 
@@ -75,6 +91,42 @@ def _configure_logging(verbose: int) -> None:
 
 
 # ---------------------------------------------------------------- commands
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from review.app import create_app
+
+    uvicorn.run(create_app(), host=args.host, port=args.port, proxy_headers=True, log_level="info")
+    return 0
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    import getpass
+
+    from prescreen import runtime
+    from prescreen.settings import Settings
+    from review.users import add_user
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("密码 / password: ")
+        if getpass.getpass("再次输入 / again: ") != password:
+            raise PrescreenError("the two passwords differ")
+    with runtime.review_db(Settings().database_url).session() as s:
+        add_user(s, args.username, password, args.name, actor=os.environ.get("USER", "admin"))
+    print(f"auditor {args.username} can sign in")
+    return 0
+
+
+def cmd_nightly(args: argparse.Namespace) -> int:
+    from flows.nightly import nightly_rescreen
+
+    summary = nightly_rescreen(root=str(args.root.resolve()) if args.root else None)
+    print(json.dumps(summary, ensure_ascii=False, indent=2))
+    return 1 if summary.get("failed") else 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:

@@ -9,8 +9,8 @@ from pipeline.ocr import get_engine
 from pipeline.orientation import get_orientation_model
 from pipeline.screen import Engines, ScreenOptions
 from prescreen.settings import Settings
-from storage.reviewdb import ReviewDB
 from storage.objectstore import LocalStore, MinioStore, ObjectStore
+from storage.reviewdb import ReviewDB
 
 
 @lru_cache(maxsize=4)

@@ -18,7 +18,11 @@ import json
 import uuid
 from datetime import UTC, datetime
 
+from pydantic import BaseModel
+
+from pipeline.html import evidence_images, page_images, render_html
 from pipeline.models import Report
+from pipeline.screen import ScreenResult
 from storage.objectstore import ObjectStore, join
 
 
@@ -50,6 +54,8 @@ def publish_report(
         "html": join(base, "report.html"),
         "recommendation": report.recommendation.value,
         "generated_at": report.generated_at.isoformat(),
+        "engine": report.engine.model_dump(),
+        "track": report.track.value,
     }
     store.put(join(prefix, "reports", "latest.json"), json.dumps(pointer, ensure_ascii=False).encode(), "application/json")
     return version
@@ -86,3 +92,19 @@ def same_findings(a: Report, b: Report) -> bool:
 def report_versions(store: ObjectStore, prefix: str) -> list[str]:
     base = join(prefix, "reports") + "/"
     return sorted({o.key[len(base) :].split("/")[0] for o in store.list(base) if o.key.endswith("/report.json")})
+
+
+class Published(BaseModel):
+    version: str
+    new: bool  # False: the report says what the latest one already said, and nothing was written
+
+
+def publish_result(store: ObjectStore, prefix: str, result: ScreenResult) -> Published:
+    """Publish a screening's report with its HTML, page images and evidence crops, unless the
+    latest version already says exactly the same (a re-screen that changed nothing writes nothing)."""
+    pointer = latest_pointer(store, prefix)
+    if pointer and same_findings(read_report(store, prefix, pointer["version"]), result.report):
+        return Published(version=pointer["version"], new=False)
+    html = render_html(result.report, result.pages)
+    evidence, pages = evidence_images(result.report, result.pages), page_images(result.report, result.pages)
+    return Published(version=publish_report(store, prefix, result.report, html, evidence, pages=pages), new=True)

@@ -31,6 +31,15 @@ def _isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
 
 @pytest.fixture(scope="session")
+def harness():
+    """One temporary Prefect server for every test that runs a flow."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture(scope="session")
 def engines() -> Engines:
     return runtime.engines()
 

@@ -39,3 +39,56 @@ def manifest(track: str = "review", materials: dict[str, list[str]] | None = Non
         else:
             data[section] = value
     return parse_manifest(json.dumps(data, ensure_ascii=False, default=str))
+
+
+class CountingOcr:
+    """The real OCR engine, counting every call (full reads and single-line reads)."""
+
+    def __init__(self, inner) -> None:  # noqa: ANN001
+        self.inner, self.name, self.reads, self.line_reads = inner, inner.name, 0, 0
+
+    @property
+    def calls(self) -> int:
+        return self.reads + self.line_reads
+
+    def read(self, image):  # noqa: ANN001, ANN201
+        self.reads += 1
+        return self.inner.read(image)
+
+    def read_line(self, image):  # noqa: ANN001, ANN201
+        self.line_reads += 1
+        return self.inner.read_line(image)
+
+
+class CountingOrientation:
+    def __init__(self, inner) -> None:  # noqa: ANN001
+        self.inner, self.name, self.calls = inner, inner.name, 0
+
+    def correction(self, image):  # noqa: ANN001, ANN201
+        self.calls += 1
+        return self.inner.correction(image)
+
+
+def counting(engines):  # noqa: ANN001, ANN201
+    from dataclasses import replace
+
+    return replace(engines, ocr=CountingOcr(engines.ocr), orientation=CountingOrientation(engines.orientation))
+
+
+def review_packet(root: Path, application_id: str = "2024-RV-0001") -> Path:
+    """A small review-track packet with planted problems: the applicant's name left unmasked on a
+    diploma (a located finding), a sideways appraisal, the rest clean. Four pages."""
+    from prescreen import samples as S
+
+    p = S.Person()
+    b = S.PacketBuilder(root, application_id=application_id, track="review", person=p)
+    b.add("photo", "photo.jpg", S.encode_image(S.cover_eyes(S.face_photo(), "bar"), "jpeg"))
+    b.add("diploma", "diploma.jpg", S.encode_image(S.render_html(S.diploma_html(p)), "jpeg"))
+    for y in (2023, 2024):
+        html = S.appraisal_html(p, y)
+        page = S.masked(S.render_html(html), html, p.name, p.employer)
+        if y == 2023:
+            page = S.rotate_cw(page, 90)
+        b.add("annual_appraisal", f"appraisal_{y}.jpg", S.encode_image(page, "jpeg"))
+    b.write()
+    return root

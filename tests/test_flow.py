@@ -15,14 +15,6 @@ from storage.reports import latest_report, report_versions
 P = S.Person()
 
 
-@pytest.fixture(scope="module")
-def harness():
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
-
-
 @pytest.fixture
 def packet_dir(tmp_path):
     b = S.PacketBuilder(tmp_path / "uploads" / "2025-000900", application_id="2025-000900", track="fhj_three_year")
