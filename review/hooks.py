@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from prescreen.settings import Settings
 from storage.notifications import uploads
@@ -51,7 +52,7 @@ def router(settings: Settings, trigger: Trigger | None = None) -> APIRouter:
         runs = []
         for up in uploads(event, settings.packets_prefix):
             try:
-                run_id = trigger(up.prefix, f"upload:{up.identity}", settings.deployment)
+                run_id = await run_in_threadpool(trigger, up.prefix, f"upload:{up.identity}", settings.deployment)
             except Exception as exc:  # noqa: BLE001 - MinIO retries a failed delivery; the nightly run is the backstop
                 log.exception("could not start screening of %s", up.prefix)
                 raise HTTPException(503, f"could not queue {up.prefix}: {type(exc).__name__}") from None

@@ -40,6 +40,18 @@ def harness():
 
 
 @pytest.fixture(scope="session")
+def s3_server():
+    """An S3-compatible server on loopback (moto), standing in for MinIO."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture(scope="session")
 def engines() -> Engines:
     return runtime.engines()
 

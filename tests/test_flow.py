@@ -96,7 +96,13 @@ def test_prefect_yaml_is_valid_and_points_at_the_flow():
 
     root = Path(__file__).resolve().parents[1]
     model = PrefectYamlModel.model_validate(yaml.safe_load((root / "prefect.yaml").read_text()))
-    (deployment,) = model.deployments
-    assert deployment.concurrency_limit.limit >= 1 and deployment.concurrency_limit.collision_strategy == "ENQUEUE"
-    flow = load_flow_from_entrypoint(str(root / deployment.entrypoint))
+    screen, nightly = model.deployments
+    assert screen.concurrency_limit.limit >= 1 and screen.concurrency_limit.collision_strategy == "ENQUEUE"
+    flow = load_flow_from_entrypoint(str(root / screen.entrypoint))
     assert isinstance(flow, Flow) and flow.name == "prescreen-application"
+    from flows.screen import _settings
+
+    assert f"{flow.name}/{screen.name}" == _settings().deployment  # what upload notifications start
+    (schedule,) = nightly.schedules
+    assert (schedule.cron, schedule.timezone) == ("0 2 * * *", "Asia/Shanghai")
+    assert load_flow_from_entrypoint(str(root / nightly.entrypoint)).name == "prescreen-nightly"

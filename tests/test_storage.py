@@ -15,17 +15,6 @@ from storage.packets import load_store_packet
 from storage.reports import latest_report, publish_report, report_versions
 
 
-@pytest.fixture(scope="session")
-def s3_server():
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"{host}:{port}"
-    server.stop()
-
-
 @pytest.fixture(params=["local", "minio"])
 def store(request, tmp_path):
     if request.param == "local":
