@@ -185,7 +185,20 @@ def screen(root: str | None, prefix: str, use_cache: bool = False) -> ScreenResu
     return ScreenResult(report=report, pages=[p for fr in files for p in fr.pages], manifest=manifest)
 
 
-@flow(name="prescreen-application", log_prints=False)
+def task_runner(address: str | None = None):  # noqa: ANN201 - a Prefect task runner
+    """Pages fan out over a Dask cluster when one is configured (``PRESCREEN_DASK_ADDRESS``),
+    otherwise over threads of this worker process."""
+    address = address or Settings().dask_address
+    if address:
+        from prefect_dask import DaskTaskRunner
+
+        return DaskTaskRunner(address=address)
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    return ThreadPoolTaskRunner()
+
+
+@flow(name="prescreen-application", log_prints=False, task_runner=task_runner())
 def prescreen_application(prefix: str, root: str | None = None) -> dict:
     """Screen the packet under ``prefix`` (in the configured store, or the folder ``root``) and publish the report."""
     logger = get_run_logger()

@@ -36,4 +36,5 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = Field(None, description="signs session cookies; generated and kept next to a SQLite DB if unset")
     secure_cookies: bool = Field(False, description="send the session cookie over HTTPS only (set behind TLS)")
     webhook_token: SecretStr | None = Field(None, description="bearer token MinIO sends with bucket notifications")
+    dask_address: str | None = Field(None, description="tcp://scheduler:8786: fan a packet's pages out over this Dask cluster")
     deployment: str = Field("prescreen-application/screen-packet", description="what an upload notification runs")

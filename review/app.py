@@ -284,6 +284,7 @@ def create_app(
             undecided=sum(it["d"] is None for it in items),
             confirmed=confirmed,
             trail=trail,
+            last_decision=next((e for e in trail if e.action.startswith("packet_")), None),
             packet_decisions=PACKET_DECISION_LABELS,
         )
 

@@ -35,6 +35,10 @@ class ObjectStore(Protocol):
 
     def list(self, prefix: str = "") -> Iterator[ObjectInfo]: ...
 
+    def delete(self, key: str) -> None:
+        """Remove ``key``; no error when it is not there."""
+        ...
+
     def describe(self) -> str: ...
 
 
@@ -107,6 +111,12 @@ class LocalStore:
                     if info:
                         yield info
 
+    def delete(self, key: str) -> None:
+        try:
+            self._path(key).unlink(missing_ok=True)
+        except OSError as exc:
+            raise StorageError(f"cannot delete {key!r}: {exc.strerror}") from None
+
     def describe(self) -> str:
         return f"file://{self.root}"
 
@@ -173,6 +183,10 @@ class MinioStore:
             for obj in self.client.list_objects(self.bucket, prefix=prefix or None, recursive=True):
                 if not obj.is_dir:
                     yield ObjectInfo(key=obj.object_name, size=obj.size or 0, etag=(obj.etag or "").strip('"'), modified=obj.last_modified)
+
+    def delete(self, key: str) -> None:
+        with self._errors(key):
+            self.client.remove_object(self.bucket, check_key(key))
 
     def describe(self) -> str:
         return f"s3://{self.bucket} at {self.endpoint}"

@@ -43,11 +43,21 @@ def publish_report(
     """Write a complete new report version, then point ``latest.json`` at it. Returns the version."""
     version = version or new_version(report.generated_at)
     base = join(prefix, "reports", version)
-    for folder, images in (("evidence", evidence), ("pages", pages)):
-        for name, data in (images or {}).items():
-            store.put(join(base, folder, name), data, "image/jpeg")
-    store.put(join(base, "report.html"), html.encode("utf-8"), "text/html; charset=utf-8")
-    store.put(join(base, "report.json"), report.to_json().encode("utf-8"), "application/json")
+    written: list[str] = []
+
+    def put(key: str, data: bytes, content_type: str) -> None:
+        written.append(key)
+        store.put(key, data, content_type)
+
+    try:
+        for folder, images in (("evidence", evidence), ("pages", pages)):
+            for name, data in (images or {}).items():
+                put(join(base, folder, name), data, "image/jpeg")
+        put(join(base, "report.html"), html.encode("utf-8"), "text/html; charset=utf-8")
+        put(join(base, "report.json"), report.to_json().encode("utf-8"), "application/json")  # last: marks it complete
+    except Exception:
+        _remove_quietly(store, written)  # a half-written version is never left behind if the store allows
+        raise
     pointer = {
         "version": version,
         "report": join(base, "report.json"),
@@ -59,6 +69,14 @@ def publish_report(
     }
     store.put(join(prefix, "reports", "latest.json"), json.dumps(pointer, ensure_ascii=False).encode(), "application/json")
     return version
+
+
+def _remove_quietly(store: ObjectStore, keys: list[str]) -> None:
+    for key in reversed(keys):
+        try:
+            store.delete(key)
+        except Exception:  # noqa: BLE001 - the store is failing; the version stays invisible (no report.json, no pointer)
+            return
 
 
 def latest_pointer(store: ObjectStore, prefix: str) -> dict | None:

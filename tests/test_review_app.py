@@ -58,7 +58,7 @@ def test_sign_in_then_queue_packet_page_and_images(setup):
     r = login(client)
     assert r.status_code == 303 and r.headers["location"] == "/"
     queue = client.get("/").text
-    assert "2024-RV-0001" in queue and "退回申请人" in queue
+    assert "2024-RV-0001" in queue and 'class="tag return_to_applicant"' in queue
     page = client.get("/packets/2024-RV-0001")
     assert page.status_code == 200 and "姓名未遮盖" in page.text and "class=\"box error\"" in page.text
     assert page.headers["cache-control"] == "no-store" and "frame-ancestors 'none'" in page.headers["content-security-policy"]
