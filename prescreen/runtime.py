@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import cv2
+
 from detectors import PACKET_CHECKS, REGISTRY
 from pipeline.ocr import get_engine
 from pipeline.orientation import get_orientation_model
@@ -20,7 +22,11 @@ def review_db(url: str) -> ReviewDB:
 
 @lru_cache(maxsize=2)
 def engines(ocr_engine: str = "rapidocr", threads: int = 0) -> Engines:
-    return Engines(ocr=get_engine(ocr_engine, threads), orientation=get_orientation_model())
+    """The models, loaded once per process. ``threads`` > 0 caps every model and OpenCV at that many
+    threads (one worker process per core scales better than one process using every core)."""
+    if threads > 0:
+        cv2.setNumThreads(threads)
+    return Engines(ocr=get_engine(ocr_engine, threads), orientation=get_orientation_model(threads))
 
 
 def engines_for(settings: Settings) -> Engines:

@@ -234,3 +234,33 @@ def test_nightly_counts_a_failed_packet_and_goes_on(harness, tmp_path, engines, 
     assert out["selected"] == 2 and out["screened"] == 1
     assert [f["prefix"] for f in out["failed"]] == ["uploads/broken"]
     assert json.loads((good / "reports" / "latest.json").read_text())["version"]
+
+
+def test_nightly_hands_packets_to_the_deployment_and_summarises_their_runs(harness, tmp_path, engines, monkeypatch):
+    """dispatch="deployment": one run of the screening deployment per packet (here executed on the
+    spot), idempotent per night; a run that crashed is reported as failed."""
+    from flows import trigger
+    from flows.nightly import nightly_rescreen
+    from flows.screen import prescreen_application
+    from prescreen import runtime
+
+    monkeypatch.setattr(runtime, "engines_for", lambda settings: engines)
+    root = tmp_path / "store"
+    review_packet(root / "uploads" / "2024-RV-0400", "2024-RV-0400")
+    (root / "uploads" / "2024-RV-0401").mkdir(parents=True)
+    (root / "uploads" / "2024-RV-0401" / "manifest.yaml").write_text("{}")
+    requested = []
+
+    def request(prefix, key, deployment, tags=()):
+        requested.append((prefix, key, deployment, tags))
+        if prefix.endswith("0400"):
+            prescreen_application(prefix=prefix, root=str(root))  # what a worker does with the run
+        return f"run-{prefix[-4:]}"
+
+    monkeypatch.setattr(trigger, "request_screening", request)
+    monkeypatch.setattr(trigger, "wait_for_runs", lambda ids: {i: ("COMPLETED", "") if i.endswith("0400") else ("CRASHED", "worker lost") for i in ids})
+    out = nightly_rescreen(root=str(root), dispatch="deployment")
+    assert sorted(p for p, *_ in requested) == ["uploads/2024-RV-0400", "uploads/2024-RV-0401"]
+    assert all(k.startswith(f"nightly:{out['date']}:") and d == "prescreen-application/screen-packet" and t == ("nightly",) for _, k, d, t in requested)
+    assert out["screened"] == 1 and out["new_reports"] == 1 and out["recommendations"] == {"return_to_applicant": 1}
+    assert out["failed"] == [{"prefix": "uploads/2024-RV-0401", "error": "CRASHED: worker lost"}]
