@@ -146,6 +146,15 @@ def burst(n: int, duplicates: int, workers: int, limit: int, tmp: Path) -> dict:
     }
     os.environ.update(env)
     prefect = shutil.which("prefect", path=str(Path(sys.executable).parent)) or "prefect"
+    from contextlib import ExitStack
+
+    from tests import pg
+
+    stack = ExitStack()
+    if pg.available():  # Prefect's server on PostgreSQL, as a city deployment runs it (SQLite locks under bursts)
+        address = stack.enter_context(pg.temporary_postgres())
+        env["PREFECT_API_DATABASE_CONNECTION_URL"] = f"postgresql+asyncpg://postgres@{address}/postgres"
+        os.environ.update(env)
     logs = open(os.environ.get("PRESCREEN_BURST_LOG", tmp / "burst.log"), "w")  # noqa: SIM115
     server = subprocess.Popen([prefect, "server", "start", "--host", "127.0.0.1", "--port", str(api_port)], env=env, stdout=logs, stderr=logs)
     procs = [server]
@@ -207,22 +216,37 @@ def burst(n: int, duplicates: int, workers: int, limit: int, tmp: Path) -> dict:
         from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
         from prefect.client.schemas.sorting import FlowRunSort
 
-        max_running = 0
+        import psutil
+
+        max_running, peak_rss = 0, 0.0
+        worker_procs = [psutil.Process(p.pid) for p in procs[1:]]
         with get_client(sync_client=True) as pc:
             dep_id = pc.read_deployment_by_name("prescreen-application/screen-packet").id
             while True:
-                runs = pc.read_flow_runs(
-                    deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[dep_id])),
-                    sort=FlowRunSort.ID_DESC,  # this client sends a null sort its own server refuses
-                    limit=n * 2 + 10,
-                )
+                runs = []
+                while True:  # the API pages by 200
+                    page = pc.read_flow_runs(
+                        deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[dep_id])),
+                        sort=FlowRunSort.ID_DESC,  # this client sends a null sort its own server refuses
+                        limit=200,
+                        offset=len(runs),
+                    )
+                    runs += page
+                    if len(page) < 200:
+                        break
                 states = Counter(r.state.type.value for r in runs)
                 max_running = max(max_running, states.get("RUNNING", 0))
+                for w in worker_procs:  # each flow run is a child process of a worker
+                    for child in w.children(recursive=True):
+                        try:
+                            peak_rss = max(peak_rss, child.memory_info().rss / 2**20)
+                        except psutil.Error:
+                            pass
                 if len(runs) and all(r.state.is_final() for r in runs) and len(runs) >= len(set(run_ids)):
                     break
                 if time.perf_counter() - started > 3600:
                     break
-                time.sleep(1)
+                time.sleep(0.5)
         wall = time.perf_counter() - started
         per_prefix = Counter(r.parameters["prefix"] for r in runs)
         completed = sum(r.state.is_completed() for r in runs)
@@ -236,6 +260,7 @@ def burst(n: int, duplicates: int, workers: int, limit: int, tmp: Path) -> dict:
             "duplicates": sum(c - 1 for c in per_prefix.values()),
             "lost": n - reported,
             "max_running": max_running,
+            "peak_run_rss_mb": peak_rss,
             "concurrency_limit": limit,
             "queue_s": queued_s,
             "wall_s": wall,
@@ -251,6 +276,7 @@ def burst(n: int, duplicates: int, workers: int, limit: int, tmp: Path) -> dict:
                 p.kill()
         s3.stop()
         logs.close()
+        stack.close()
 
 
 def report_throughput(folders: list[str], packets: int, pages_each: int, tmp: Path) -> None:
@@ -299,6 +325,7 @@ def main() -> None:
                 f"({b['packets'] / b['wall_s']:.2f} packets/s); at most {b['max_running']} running at once "
                 f"(limit {b['concurrency_limit']}); final states {b['states']}"
             )
+            print(f"       peak RSS of a flow-run process (sampled): {b['peak_run_rss_mb']:.0f} MB")
 
 
 if __name__ == "__main__":

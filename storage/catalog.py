@@ -24,6 +24,7 @@ class Reason(StrEnum):
     inputs = "inputs_changed"
     rules = "rules_changed"
     engine = "engine_changed"
+    unregistered = "not_in_review_queue"
     awaiting_review = "awaiting_review"
 
 
@@ -52,12 +53,17 @@ def select(
     packets_prefix: str,
     current: Callable[[str], EngineInfo | None],
     awaiting: Iterable[str] = (),
+    registered: Iterable[str] | None = None,
 ) -> list[Selected]:
-    """``current(track)`` is the engine info a report made now would carry (None: unknown track)."""
+    """``current(track)`` is the engine info a report made now would carry (None: unknown track).
+    ``registered``: prefixes the review database knows (a report that never reached it is redone)."""
     awaiting = set(awaiting)
+    known = set(registered) if registered is not None else None
     selected = []
     for prefix, infos in packet_prefixes(store, packets_prefix):
         reason = _reason(store, prefix, infos, current, prefix in awaiting)
+        if reason is None and known is not None and prefix not in known:
+            reason = Reason.unregistered
         if reason is not None:
             selected.append(Selected(prefix=prefix, reason=reason))
     return selected

@@ -378,6 +378,10 @@ def awaiting_review(s: Session) -> set[str]:
     return set(s.scalars(select(Packet.prefix).where(Packet.status == Status.awaiting_review)))
 
 
+def registered(s: Session) -> set[str]:
+    return set(s.scalars(select(Packet.prefix)))
+
+
 def audit_trail(s: Session, app: str | None = None, limit: int = 500) -> list[AuditEntry]:
     q = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
     if app:

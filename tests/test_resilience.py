@@ -202,3 +202,14 @@ def test_dask_fan_out_gives_the_same_report_as_threads(flow_module, root, tmp_pa
     report_dask = latest_report(LocalStore(other), PREFIX)
     assert dasked["recommendation"] == threads["recommendation"]
     assert report_dask.model_dump(exclude={"generated_at"}) == report_threads.model_dump(exclude={"generated_at"})
+
+
+def test_zombie_automation_is_created_once(harness):
+    from prefect.automations import Automation
+
+    from flows.automations import ZOMBIE, ensure_automations
+
+    first = ensure_automations()
+    assert ensure_automations() == first
+    automation = Automation.read(name=ZOMBIE)
+    assert automation.trigger.within.total_seconds() == 180 and automation.actions[0].state.value == "CRASHED"

@@ -51,9 +51,34 @@ def tilt() -> Finding:
     return Finding.of(FindingCode.ROTATED, "页面方向不正", slot="diploma", file="d.jpg", page=1)
 
 
-@pytest.fixture
-def db(tmp_path):
-    return ReviewDB(f"sqlite:///{tmp_path}/r.db")
+@pytest.fixture(scope="module")
+def postgres():
+    from tests import pg
+
+    if not pg.available():
+        pytest.skip("no PostgreSQL binaries on this machine")
+    with pg.temporary_postgres() as address:
+        yield address
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request, tmp_path):
+    if request.param == "sqlite":
+        yield ReviewDB(f"sqlite:///{tmp_path}/r.db")
+        return
+    import uuid
+
+    from sqlalchemy import create_engine
+
+    address = request.getfixturevalue("postgres")
+    name = f"t{uuid.uuid4().hex[:12]}"
+    admin = create_engine(f"postgresql+psycopg://postgres@{address}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    db = ReviewDB(f"postgresql+psycopg://postgres@{address}/{name}")
+    yield db
+    db.engine.dispose()
+    admin.dispose()
 
 
 def test_dismissed_finding_stays_dismissed_on_identical_rescreen_and_changed_one_comes_back(db):

@@ -189,6 +189,9 @@ def test_nightly_selection_new_unchanged_changed_rules_engine_awaiting(tmp_path)
     assert got == {"uploads/A": Reason.inputs, "uploads/C": Reason.new}
     assert {s.reason for s in select(store, "uploads", _current(rules="r2"))} == {Reason.inputs, Reason.rules, Reason.new}
     assert {s.prefix: s.reason for s in select(store, "uploads", _current(build="b2"))}["uploads/B"] is Reason.engine
+    # a report that never reached the review database (it was down) is redone
+    got = {s.prefix: s.reason for s in select(store, "uploads", _current(), registered={"uploads/A"})}
+    assert got["uploads/B"] is Reason.unregistered
 
 
 def test_nightly_rescreens_unchanged_awaiting_packet_without_ocr(harness, tmp_path, monkeypatch, engines):
@@ -233,6 +236,8 @@ def test_nightly_counts_a_failed_packet_and_goes_on(harness, tmp_path, engines, 
     out = nightly_rescreen(root=str(root))
     assert out["selected"] == 2 and out["screened"] == 1
     assert [f["prefix"] for f in out["failed"]] == ["uploads/broken"]
+    (artifact,) = read_artifacts("prescreen-nightly")[:1]
+    assert "夜间复检" in artifact["data"] and "uploads/broken" in artifact["data"]
     assert json.loads((good / "reports" / "latest.json").read_text())["version"]
 
 
