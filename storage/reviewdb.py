@@ -164,32 +164,22 @@ def _audit_is_append_only(session: Session, _ctx: Any, _instances: Any) -> None:
         raise AppendOnlyError("the audit log is append-only")
 
 
-event.listen(
-    AuditEntry.__table__,
-    "after_create",
-    DDL(
-        "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
+APPEND_ONLY_DDL = {
+    "sqlite": [
+        f"CREATE TRIGGER audit_log_no_{op.lower()} BEFORE {op} ON audit_log "
         "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
-    ).execute_if(dialect="sqlite"),
-)
-event.listen(
-    AuditEntry.__table__,
-    "after_create",
-    DDL(
-        "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
-        "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
-    ).execute_if(dialect="sqlite"),
-)
-event.listen(
-    AuditEntry.__table__,
-    "after_create",
-    DDL(
+        for op in ("UPDATE", "DELETE")
+    ],
+    "postgresql": [
         "CREATE FUNCTION audit_log_append_only() RETURNS trigger AS $$ "
-        "BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$ LANGUAGE plpgsql; "
+        "BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$ LANGUAGE plpgsql",
         "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log "
-        "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()"
-    ).execute_if(dialect="postgresql"),
-)
+        "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
+    ],
+}
+for _dialect, _statements in APPEND_ONLY_DDL.items():
+    for _sql in _statements:
+        event.listen(AuditEntry.__table__, "after_create", DDL(_sql).execute_if(dialect=_dialect))
 
 
 # ---------------------------------------------------------------- connection
