@@ -82,16 +82,22 @@ def browser():
 
 def click_and_wait(driver, element) -> None:  # noqa: ANN001
     """Click something that submits a form and wait until the next page has replaced this one."""
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    wait = WebDriverWait(driver, 15)
-    wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
-    page = driver.find_element(By.TAG_NAME, "html")
+    wait = WebDriverWait(driver, 20)
+    ready = lambda d: d.execute_script("return document.readyState") == "complete"  # noqa: E731
+    wait.until(ready)
+    token = driver.execute_script("return window.__page = Math.random()")  # marks this document
+
+    def replaced(d) -> bool:  # noqa: ANN001
+        try:  # mid-navigation the driver may answer with any error about the old document
+            return d.execute_script("return window.__page") != token and ready(d)
+        except WebDriverException:
+            return False
+
     element.click()
-    wait.until(EC.staleness_of(page))
-    wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
+    wait.until(replaced)
 
 
 def test_auditor_signs_in_dismisses_a_finding_and_returns_the_packet(served, browser, tmp_path):
