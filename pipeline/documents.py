@@ -204,8 +204,9 @@ class Document:
             if rect.width < 1 or rect.height < 1:
                 raise UnreadableFileError("PDF页面尺寸无效", f"page {number}: {rect}")
             long_in = max(rect.width, rect.height) / 72
-            dpi = min(self.limits.render_dpi, self.limits.max_side_px / long_in)
-            pix = page.get_pixmap(dpi=max(dpi, 1), colorspace=pymupdf.csRGB, alpha=False)
+            # PyMuPDF takes whole DPI only (a fraction fails in fz_pixmap_xres_set): round down, so the cap holds
+            dpi = max(1, int(min(self.limits.render_dpi, self.limits.max_side_px / long_in)))
+            pix = page.get_pixmap(dpi=dpi, colorspace=pymupdf.csRGB, alpha=False)
             arr = np.frombuffer(pix.samples, np.uint8).reshape(pix.h, pix.w, 3)[:, :, ::-1].copy()
             raster_fraction, image_dpi = _raster_cover(page)
         except UnreadableFileError:

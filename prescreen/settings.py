@@ -36,6 +36,6 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = Field(None, description="signs session cookies; generated and kept next to a SQLite DB if unset")
     secure_cookies: bool = Field(False, description="send the session cookie over HTTPS only (set behind TLS)")
     webhook_token: SecretStr | None = Field(None, description="bearer token MinIO sends with bucket notifications")
-    page_threads: int = Field(2, ge=1, description="pages screened at once in one worker process (memory: ~1 decoded page each)")
+    page_threads: int = Field(1, ge=1, description="pages screened at once in one worker process (each holds a decoded page and its OCR buffers)")
     dask_address: str | None = Field(None, description="tcp://scheduler:8786: fan a packet's pages out over this Dask cluster")
     deployment: str = Field("prescreen-application/screen-packet", description="what an upload notification runs")

@@ -175,6 +175,17 @@ def test_oversized_file_is_refused_unread(builder):
     assert doc is None and "过大" in findings[0].message
 
 
+@pytest.mark.parametrize("size_in", [(16.54, 11.69), (11.69, 16.54), (24.0, 36.0), (8.27, 11.69)])  # A3 both ways, a poster, A4
+def test_pdf_pages_of_any_size_render_within_the_working_size(size_in):
+    w_in, h_in = size_in
+    img = np.full((int(h_in * 100), int(w_in * 100), 3), 255, np.uint8)
+    data = S.images_pdf([img], dpi=100)
+    limits = ReadLimits()
+    page = Document(data, "big.pdf", limits).page(1)
+    assert max(page.image.shape[:2]) <= limits.max_side_px
+    assert max(page.image.shape[:2]) >= min(limits.max_side_px, max(w_in, h_in) * limits.render_dpi) - 30
+
+
 def test_huge_image_is_downscaled_to_the_working_size():
     big = np.full((6000, 4500, 3), 255, np.uint8)
     doc = Document(S.encode_image(big, "jpeg"), "phone.jpg", ReadLimits(max_side_px=2000))
