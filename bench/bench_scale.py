@@ -34,7 +34,6 @@ sys.path.insert(0, str(ROOT))
 
 from bench.bench_pipeline import build_packet  # noqa: E402
 
-
 # ---------------------------------------------------------------- 1. throughput
 
 
@@ -212,11 +211,10 @@ def burst(n: int, duplicates: int, workers: int, limit: int, tmp: Path) -> dict:
             run_ids.append(r.json()["queued"][0]["flow_run"])
         queued_s = time.perf_counter() - started
 
+        import psutil
         from prefect import get_client
         from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
         from prefect.client.schemas.sorting import FlowRunSort
-
-        import psutil
 
         max_running, peak_rss = 0, 0.0
         worker_procs = [psutil.Process(p.pid) for p in procs[1:]]

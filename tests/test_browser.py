@@ -19,11 +19,10 @@ import pytest
 from detectors import PACKET_CHECKS, REGISTRY
 from pipeline.packet import load_packet
 from pipeline.screen import screen_packet
-from storage.reviewdb import Status, audit_trail
+from storage.reports import publish_result
+from storage.reviewdb import Packet, Status, audit_trail, record_report
 from tests.factories import review_packet
 from tests.reviewkit import PASSWORD, make_app
-from storage.reports import publish_result
-from storage.reviewdb import Packet, record_report
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")

@@ -3,7 +3,6 @@ new rules re-use what was read; a damaged cache entry is recomputed, never trust
 
 from __future__ import annotations
 
-
 import pytest
 
 from detectors import PACKET_CHECKS, REGISTRY

@@ -6,11 +6,8 @@ from __future__ import annotations
 import json
 import os
 import time
-
-
 from urllib.parse import quote_plus
 
-import pytest
 from fastapi.testclient import TestClient
 
 from pipeline.models import EngineInfo
