@@ -356,11 +356,24 @@ def queue(s: Session, *, status: str | None = Status.awaiting_review, track: str
             .exists()
         )
     q = q.order_by(Packet.rank, Packet.received_at, Packet.application_id).limit(limit)
-    rows = []
-    for p in s.scalars(q):
-        prints = list(s.scalars(select(FindingRow.fingerprint).filter_by(application_id=p.application_id, version=p.latest_version)))
-        rows.append(QueueRow(p, len(prints), _undecided(s, p.application_id, prints)))
-    return rows
+    packets = list(s.scalars(q))
+    counts = _finding_counts(s, [p.application_id for p in packets])
+    return [QueueRow(p, *counts.get(p.application_id, (0, 0))) for p in packets]
+
+
+def _finding_counts(s: Session, apps: list[str]) -> dict[str, tuple[int, int]]:
+    """Findings of each packet's current report, and how many have no decision: one query."""
+    if not apps:
+        return {}
+    f, d = FindingRow, Decision
+    q = (
+        select(f.application_id, func.count(f.id), func.count(f.id).filter(d.fingerprint.is_(None)))
+        .join(Packet, (Packet.application_id == f.application_id) & (Packet.latest_version == f.version))
+        .outerjoin(d, (d.application_id == f.application_id) & (d.fingerprint == f.fingerprint))
+        .where(f.application_id.in_(apps))
+        .group_by(f.application_id)
+    )
+    return {app: (total, undecided) for app, total, undecided in s.execute(q)}
 
 
 def awaiting_review(s: Session) -> set[str]:

@@ -146,8 +146,11 @@ def test_queue_orders_by_recommendation_then_age_and_filters(db):
         record_report(s, "u/new-ret", report("new-ret", findings=[name_finding()]), "v1", received_at=T0)
         record_report(s, "u/old-ret", report("old-ret", findings=[name_finding()]), "v1", received_at=T0 - timedelta(days=5))
         record_report(s, "u/rev", report("rev", track="initial_junior", findings=[tilt()]), "v1", received_at=T0 - timedelta(days=7))
-        ids = [r.packet.application_id for r in queue(s)]
-        assert ids == ["old-ret", "new-ret", "rev", "old-pass"]
+        rows = queue(s)
+        assert [r.packet.application_id for r in rows] == ["old-ret", "new-ret", "rev", "old-pass"]
+        assert [(r.findings, r.undecided) for r in rows] == [(1, 1), (1, 1), (1, 1), (0, 0)]
+        decide_finding(s, "new-ret", fingerprints(report("new-ret", findings=[name_finding()]))[0], "confirmed", "", "li")
+        assert [(r.findings, r.undecided) for r in queue(s)][1] == (1, 0)
         assert [r.packet.application_id for r in queue(s, track="initial_junior")] == ["rev"]
         assert [r.packet.application_id for r in queue(s, code="UNMASKED_NAME")] == ["old-ret", "new-ret"]
         decide_packet(s, "rev", "pass", "", [], "li")
