@@ -88,15 +88,20 @@ def _anchor(slot: object, file: str, page: int | None) -> str:
     return "d" + base64.urlsafe_b64encode(key.encode("utf-8")).decode("ascii").rstrip("=")
 
 
+def evidence_name(n: int, finding: Finding) -> str:
+    """The evidence crop of the ``n``-th finding of a report (1-based), as published and served."""
+    return f"{n:03d}-{finding.code.value}.jpg"
+
+
 def evidence_images(report: Report, pages: Iterable[PageResult]) -> dict[str, bytes]:
-    """One JPEG crop per located finding, named ``<n>-<code>.jpg`` in report order."""
+    """One JPEG crop per located finding, named by ``evidence_name`` in report order."""
     thumbs = {(p.slot, p.file, p.info.page): p.thumbnail for p in pages}
     out = {}
     for i, f in enumerate(report.findings, start=1):
         if f.bbox and (jpeg := thumbs.get((f.slot, f.file, f.page))):
             data = crop(jpeg, f.bbox)
             if data:
-                out[f"{i:03d}-{f.code.value}.jpg"] = data
+                out[evidence_name(i, f)] = data
     return out
 
 

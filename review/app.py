@@ -25,6 +25,7 @@ from sqlalchemy import select
 from starlette.middleware.sessions import SessionMiddleware
 
 from pipeline.errors import InputError, StorageError
+from pipeline.html import evidence_name
 from pipeline.labels import CODE_LABELS, RECOMMENDATION_LABELS, SLOT_LABELS, TRACK_LABELS
 from pipeline.manifest import Slot, Track
 from pipeline.models import FindingCode, Report
@@ -34,7 +35,6 @@ from review.users import active_user, authenticate
 from storage.objectstore import MissingObject, ObjectStore
 from storage.reports import read_report, report_image
 from storage.reviewdb import (
-    PACKET_DECISIONS,
     FindingDecision,
     Packet,
     ReportVersion,
@@ -257,7 +257,7 @@ def create_app(
             trail = audit_trail(s, app_id, limit=100)
         prints = fingerprints(report)
         items = [
-            {"n": i + 1, "f": f, "fp": fp, "d": decided.get(fp), "crop": _evidence_name(i, f) if f.bbox else None}
+            {"n": i + 1, "f": f, "fp": fp, "d": decided.get(fp), "crop": evidence_name(i + 1, f) if f.bbox else None}
             for i, (f, fp) in enumerate(zip(report.findings, prints, strict=True))
         ]
         by_place: dict[tuple, list[dict]] = defaultdict(list)
@@ -340,12 +340,7 @@ def create_app(
             trail = audit_trail(s, application or None, limit=500)
         return render(request, "audit.html.j2", trail=trail, application=application)
 
-    assert set(PACKET_DECISION_LABELS) == set(PACKET_DECISIONS)
     return app
-
-
-def _evidence_name(i: int, finding: Any) -> str:
-    return f"{i + 1:03d}-{finding.code.value}.jpg"  # as pipeline.html.evidence_images names them
 
 
 def _safe_next(target: str) -> str:

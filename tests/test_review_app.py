@@ -166,3 +166,10 @@ def test_signing_out_ends_the_session(setup):
     assert client.get("/", follow_redirects=False).status_code == 303
     with db.session() as s:
         assert s.get(Packet, "2024-RV-0001").status == Status.awaiting_review  # signing out decides nothing
+
+
+def test_every_packet_decision_has_a_label():
+    from review.app import PACKET_DECISION_LABELS
+    from storage.reviewdb import PACKET_DECISIONS
+
+    assert set(PACKET_DECISION_LABELS) == set(PACKET_DECISIONS)

@@ -206,13 +206,11 @@ def test_nightly_rescreens_unchanged_awaiting_packet_without_ocr(harness, tmp_pa
 
     second_spy = counting(engines)
     monkeypatch.setattr(runtime, "engines_for", lambda settings: second_spy)
-    started = time.perf_counter()
     second = nightly_rescreen(root=str(root))
     assert second["reasons"] == {"awaiting_review": 1} and second["screened"] == 1
     assert second_spy.ocr.calls == 0 and second_spy.orientation.calls == 0  # every page from the cache
     assert second["new_reports"] == 0 and latest_pointer(LocalStore(root), "uploads/2024-RV-0200") == pointer
     assert second["codes"]["UNMASKED_NAME"] >= 1 and not second["failed"]
-    assert time.perf_counter() - started < 120  # sanity only; speed is measured in bench/
 
 
 def test_nightly_counts_a_failed_packet_and_goes_on(harness, tmp_path, engines, monkeypatch):
