@@ -19,7 +19,8 @@ _RATING_RE = re.compile("|".join(sorted([*RATINGS, *RATING_SYNONYMS], key=len, r
 CHECKED = set("☑☒✓✔√■▣●◉团図✅✗✘Vv")
 UNCHECKED = set("☐□口○◯〇OΟ0▢")
 
-_CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "O": 0, "o": 0, "Ｏ": 0}
+ZERO_LIKE = "〇○◯OoΟο零"  # how OCR reads the 〇 of a date written in words
+_CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {z: 0 for z in ZERO_LIKE} | {"Ｏ": 0}
 
 
 def normalize(text: str) -> str:
@@ -37,6 +38,8 @@ def _cn_number(s: str) -> int | None:
         return int(s)
     if all(c in _CN_DIGITS for c in s):
         return int("".join(str(_CN_DIGITS[c]) for c in s))
+    if all(c in _CN_DIGITS or c == "0" for c in s):  # 二0一六: a 〇 read as the digit zero
+        return int("".join("0" if c == "0" else str(_CN_DIGITS[c]) for c in s))
     if "十" in s:
         tens, _, units = s.partition("十")
         t = _CN_DIGITS.get(tens, None) if tens else 1
@@ -45,7 +48,7 @@ def _cn_number(s: str) -> int | None:
     return None
 
 
-_NUM = r"(\d{1,4}|[〇零一二三四五六七八九十Oo]{1,4})"
+_NUM = r"(\d{1,4}|[〇○◯ΟοOo0零一二三四五六七八九十]{1,4})"
 _DATE_RE = re.compile(rf"{_NUM}年{_NUM}月(?:{_NUM}[日号])?")
 _NUMERIC_DATE_RE = re.compile(r"(20\d{2}|19\d{2})[.\-/](\d{1,2})[.\-/](\d{1,2})")
 
