@@ -11,8 +11,12 @@ from detectors import (
     appraisal,
     clarity,
     continuing_education,
+    document_dates,
+    duplicates,
     eligibility,
     faces,
+    holder_names,
+    id_card,
     materials,
     names,
     orientation,
@@ -40,4 +44,9 @@ PACKET_CHECKS: tuple[PacketCheck, ...] = (
     appraisal.check,
     continuing_education.check,
     unit_documents.check,
+    # across documents: readings already made, compared with each other and with the manifest
+    holder_names.check,
+    id_card.check,
+    duplicates.check,
+    document_dates.check,
 )

@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from pipeline import __version__, quality
+from pipeline import __version__, fingerprint, quality
 from pipeline.build import code_digest, digest
 from pipeline.cache import Cache, PageKeys, PageReading, page_keys
 from pipeline.cache import load as cache_load
@@ -92,6 +92,7 @@ class PageResult(Frozen):
     lines: tuple[TextLine, ...] = ()
     findings: tuple[Finding, ...] = ()
     thumbnail: bytes = b""
+    fingerprint: str = ""  # perceptual fingerprint of the upright page (pipeline.fingerprint), for duplicates
 
 
 class FileResult(Frozen):
@@ -247,6 +248,7 @@ def screen_page(
         lines=page.lines,
         findings=tuple(findings),
         thumbnail=thumbnail(page.image, options.thumbnail_px, options.thumbnail_quality),
+        fingerprint=fingerprint.of(page.image),
     )
 
 

@@ -1,0 +1,188 @@
+"""``DUPLICATE_UPLOAD``: the same page uploaded twice, in two slots or in two files of one slot
+(one CE certificate offered for two years, the diploma uploaded again as the degree).
+
+"The same page" is the same document captured again: re-encoded, rescaled, slightly cropped or
+shifted, or scanned anew. Two documents printed from one template (two years' appraisal forms, two
+certificates of one series) look alike to any perceptual measure and differ only in a few
+characters, so two pages are judged on both:
+
+- their text, when both carry some (``min_text_chars``): every number the same, the holders'
+  names the same, and every other difference of the two readings an OCR slip (one character
+  for one) or a line one reading lost (no digits in it, ``max_dropped`` of the text at most); then
+  their perceptual fingerprints (``pipeline.fingerprint``, computed when the page was screened)
+  within ``text_max_distance``, or the texts nearly identical;
+- their look alone, when neither carries text (a photo): fingerprints within ``image_max_distance``.
+
+Pages of one file are not compared with each other (a multi-page document's pages are its own).
+Raised on the later copy in manifest order; the message names the other. Works on readings
+already made: nothing is read again.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from detectors.holder_names import same_person
+from pipeline import fingerprint
+from pipeline.extract import normalize
+from pipeline.facts import PageText, holder_names
+from pipeline.manifest import Manifest
+from pipeline.models import ChecklistItem, CheckResult, Finding, FindingCode
+from pipeline.rules import Notice
+from pipeline.screen import FileResult, PageResult
+
+ITEM = "未重复上传同一材料"
+
+
+class DuplicateConfig(BaseModel):
+    """Thresholds of the duplicate rule (``detector_config: {duplicates: {...}}`` overrides them).
+
+    Fingerprint distances are differing bits of 255, measured by ``bench/eval_cross_documents.py
+    --calibrate`` on generated pages (4 fonts) and the real photographs and scans of realdev, each
+    against its re-encoded (JPEG 40-80), rescaled (0.5-1.4), cropped (0.5-2.5 %), shifted (2 %),
+    turned (+-1 deg) and rescanned copies (the same page) and against every other page.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    min_text_chars: int = Field(20, ge=1, description="characters (汉字, letters, digits) a page needs to be compared by its text")
+    image_max_distance: int = Field(
+        60, ge=0, le=255,
+        description="pages without text: copies of real photos measured <= 54 save crops of 2.5 % (<= 86), "
+        "different real photos >= 88, a masked copy of one face 34 (counted the same page)",
+    )
+    text_max_distance: int = Field(
+        110, ge=0, le=255,
+        description="pages whose texts agree: copies measured <= 86; the text decides template siblings "
+        "(different names/years: 0-66, indistinguishable by look)",
+    )
+    identical_text_chars: int = Field(60, ge=1, description="texts this long that agree to within slips are the same page whatever the look (a phone photo of a scan)")
+    max_slips: float = Field(0.04, ge=0, le=1, description="share of one-for-one character slips allowed between two readings")
+    max_dropped: float = Field(0.12, ge=0, le=1, description="share of characters one reading may have and the other not (a line lost to noise)")
+
+
+@dataclass(frozen=True)
+class _Page:
+    index: int
+    fr: FileResult
+    page: PageResult
+    text: str
+    numbers: tuple[str, ...]
+    names: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        return f"{self.fr.document.file}第{self.page.info.page}页"
+
+
+def check(m: Manifest, notice: Notice, files: list[FileResult]) -> CheckResult:
+    if not notice.cross_checks.duplicates:
+        return CheckResult()
+    cfg = DuplicateConfig.model_validate(notice.detector_config.get("duplicates", {}))
+    pages = _pages(files)
+    findings: list[Finding] = []
+    for j, later in enumerate(pages):
+        for earlier in pages[:j]:
+            if earlier.fr is later.fr:
+                continue
+            why = same_page(earlier, later, cfg)
+            if why is not None:
+                findings.append(_finding(earlier, later, why, notice))
+                break
+    compared = sum(1 for p in pages)
+    detail = "；".join(f"{f.file}第{f.page}页与{f.evidence['other']['file']}第{f.evidence['other']['page']}页相同" for f in findings)
+    item = ChecklistItem(
+        item=ITEM,
+        state="problem" if findings else "ok",
+        detail=detail or f"比对了{compared}页，未发现重复",
+        codes=(FindingCode.DUPLICATE_UPLOAD,) if findings else (),
+    )
+    return CheckResult(findings=tuple(findings), checklist=(item,))
+
+
+def _pages(files: list[FileResult]) -> list[_Page]:
+    out = []
+    for fr in files:
+        for p in fr.pages:
+            if p.info.error:
+                continue
+            text = _plain(p)
+            names = tuple(r.text for r in holder_names([PageText(p.info.page, p.lines)]))
+            out.append(_Page(len(out), fr, p, text, tuple(re.findall(r"\d+", text)), names))
+    return out
+
+
+def _plain(p: PageResult) -> str:
+    """The page's text in reading order, without spaces or punctuation (what two readings share)."""
+    lines = sorted(p.lines, key=lambda ln: (round((ln.bbox[1] + ln.bbox[3]) / 2, 2), ln.bbox[0]))
+    return re.sub(r"[^\w]|_", "", normalize("".join(ln.text for ln in lines)))
+
+
+def same_page(a: _Page, b: _Page, cfg: DuplicateConfig) -> dict | None:
+    """Evidence that ``b`` is ``a`` captured again, or None."""
+    dist = fingerprint.distance(a.page.fingerprint, b.page.fingerprint)
+    short_a, short_b = len(a.text) < cfg.min_text_chars, len(b.text) < cfg.min_text_chars
+    if short_a and short_b:
+        if dist is not None and dist <= cfg.image_max_distance and a.numbers == b.numbers:
+            return {"distance": dist, "by": "image"}
+        return None
+    if short_a or short_b or a.numbers != b.numbers:
+        return None
+    if a.names and b.names and same_person(a.names[0], b.names[0]) != "same":
+        return None
+    n = max(len(a.text), len(b.text))
+    if min(len(a.text), len(b.text)) < (1 - cfg.max_dropped) * n:
+        return None
+    slips, dropped = _differences(a.text, b.text)
+    if slips is None or slips > cfg.max_slips * n or dropped > cfg.max_dropped * n:
+        return None
+    near_identical = n >= cfg.identical_text_chars and slips + dropped <= 0.02 * n
+    if (dist is not None and dist <= cfg.text_max_distance) or near_identical:
+        return {"distance": dist, "by": "text", "slips": slips, "dropped": dropped, "chars": n}
+    return None
+
+
+def _differences(a: str, b: str) -> tuple[int | None, int]:
+    """(one-for-one slips, characters only one side has); slips None when a difference is a word
+    for a word (a name, a year, a category), which no OCR slip makes."""
+    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    slips = dropped = 0
+    for op, i1, i2, j1, j2 in sm.get_opcodes():
+        if op == "equal":
+            continue
+        if op == "replace":
+            if i2 - i1 > 1 or j2 - j1 > 1:
+                return None, 0
+            slips += 1
+        else:
+            gone = a[i1:i2] + b[j1:j2]
+            if re.search(r"\d", gone):
+                return None, 0
+            dropped += len(gone)
+    return slips, dropped
+
+
+def _finding(earlier: _Page, later: _Page, why: dict, notice: Notice) -> Finding:
+    a_slot, b_slot = earlier.fr.document.slot, later.fr.document.slot
+    where = (
+        f"{notice.material_name(a_slot)}（{earlier.label}）"
+        if a_slot != b_slot
+        else f"同一栏目的{earlier.label}"
+    )
+    return Finding.of(
+        FindingCode.DUPLICATE_UPLOAD,
+        f"{notice.material_name(b_slot)}栏的{later.label}与{where}是同一份材料，重复上传；"
+        f"请核对是否漏传了应上传的材料{notice.cite('duplicates')}",
+        slot=b_slot,
+        file=later.fr.document.file,
+        page=later.page.info.page,
+        evidence={
+            "other": {"slot": a_slot.value, "file": earlier.fr.document.file, "page": earlier.page.info.page},
+            **why,
+            "score": 0.9,
+        },
+    )
