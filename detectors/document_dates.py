@@ -74,7 +74,7 @@ def check(m: Manifest, notice: Notice, files: list[FileResult]) -> CheckResult:
                 continue
             checked.append(f"公示结果落款{_day(d.value)}")
             if d.value < value:
-                rwhere = f"公示结果{rf.document.file}第{d.where.page}页“{_short(d.where.text)}”"
+                rwhere = f"公示结果{rf.document.file}第{d.where.page}页“{d.quote}”"
                 if not d.sure:
                     unsure.append(f"{rwhere}的日期辨认不清")
                     continue
@@ -100,7 +100,7 @@ def check(m: Manifest, notice: Notice, files: list[FileResult]) -> CheckResult:
             if d.value <= today:
                 checked.append(f"{label}{_day(d.value)}")
                 continue
-            where = f"{label}{fr.document.file}第{d.where.page}页“{_short(d.where.text)}”"
+            where = f"{label}{fr.document.file}第{d.where.page}页“{d.quote}”"
             if not d.sure:
                 unsure.append(f"{where}的日期晚于提交日期但辨认不清")
                 continue

@@ -160,8 +160,7 @@ def _unsure(read: Graduation, fr: FileResult) -> str:
 
 
 def _quote(read: Graduation) -> str:
-    text = read.where.text
-    return text if len(text) <= 40 else text[:38] + "…"
+    return read.quote or read.where.text[:30]
 
 
 def _day(d: date) -> str:

@@ -167,6 +167,7 @@ class DateReading:
     anchor: str
     start: int
     end: int
+    quote: str = ""  # the date with a few characters around it, as read
 
 
 def _year(raw: str) -> tuple[int | None, bool]:
@@ -245,7 +246,8 @@ def dates_of(page: PageText) -> list[DateReading]:
             kind, anchor = "signed", "落款"
         where = page.where(s, e)
         sure = exact and where.confidence >= SURE_CONFIDENCE
-        out.append(DateReading(kind, value, has_day, sure, where, anchor, s, e))
+        b, a = page.context(s, e, 6, 6)
+        out.append(DateReading(kind, value, has_day, sure, where, anchor, s, e, b + t[s:e] + a))
     return out
 
 
@@ -270,6 +272,7 @@ class Graduation:
     sure: bool
     where: Where
     anchor: str
+    quote: str = ""
     others: tuple[DateReading, ...] = ()  # the other dates of the document, each with its kind
 
 
@@ -287,10 +290,10 @@ def graduation_of(pages: Sequence[PageText]) -> Graduation | None:
         if not best.sure:  # digits restored or poorly read: sure only if a well-read date of issue says the same
             month = (best.value.year, best.value.month)
             sure = any(d.sure and (d.value.year, d.value.month) == month for d in issued)
-        return Graduation(best.value.replace(day=1), sure, best.where, best.anchor, tuple(readings))
+        return Graduation(best.value.replace(day=1), sure, best.where, best.anchor, best.quote, tuple(readings))
     if issued:
         last = issued[-1]
-        return Graduation(last.value.replace(day=1), False, last.where, last.anchor, tuple(readings))
+        return Graduation(last.value.replace(day=1), False, last.where, last.anchor, last.quote, tuple(readings))
     return None
 
 
