@@ -28,7 +28,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from detectors.holder_names import same_person
 from pipeline import fingerprint
-from pipeline.extract import normalize
 from pipeline.facts import PageText, holder_names
 from pipeline.manifest import Manifest
 from pipeline.models import ChecklistItem, CheckResult, Finding, FindingCode
@@ -51,14 +50,14 @@ class DuplicateConfig(BaseModel):
 
     min_text_chars: int = Field(20, ge=1, description="characters (汉字, letters, digits) a page needs to be compared by its text")
     image_max_distance: int = Field(
-        60, ge=0, le=255,
-        description="pages without text: copies of real photos measured <= 54 save crops of 2.5 % (<= 86), "
-        "different real photos >= 88, a masked copy of one face 34 (counted the same page)",
+        80, ge=0, le=255,
+        description="pages without text: recaptures measured <= 46 bits on generated pages and <= 76 on real photos "
+        "and scans (a 2.5 % crop); different pages >= 90 (1st percentile 104)",
     )
     text_max_distance: int = Field(
-        110, ge=0, le=255,
-        description="pages whose texts agree: copies measured <= 86; the text decides template siblings "
-        "(different names/years: 0-66, indistinguishable by look)",
+        96, ge=0, le=255,
+        description="pages whose texts agree: every recapture measured (<= 76) passes with 20 bits to spare, "
+        "below the 1st percentile of different documents (100); the text alone tells template siblings apart (0-66)",
     )
     identical_text_chars: int = Field(60, ge=1, description="texts this long that agree to within slips are the same page whatever the look (a phone photo of a scan)")
     max_slips: float = Field(0.04, ge=0, le=1, description="share of one-for-one character slips allowed between two readings")
@@ -118,8 +117,7 @@ def _pages(files: list[FileResult]) -> list[_Page]:
 
 def _plain(p: PageResult) -> str:
     """The page's text in reading order, without spaces or punctuation (what two readings share)."""
-    lines = sorted(p.lines, key=lambda ln: (round((ln.bbox[1] + ln.bbox[3]) / 2, 2), ln.bbox[0]))
-    return re.sub(r"[^\w]|_", "", normalize("".join(ln.text for ln in lines)))
+    return re.sub(r"[^\w]|_", "", PageText(p.info.page, p.lines).text)
 
 
 def same_page(a: _Page, b: _Page, cfg: DuplicateConfig) -> dict | None:
@@ -150,20 +148,29 @@ def _differences(a: str, b: str) -> tuple[int | None, int]:
     """(one-for-one slips, characters only one side has); slips None when a difference is a word
     for a word (a name, a year, a category), which no OCR slip makes."""
     sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    slips = dropped = 0
+    slips = 0
+    only_a, only_b = [], []
     for op, i1, i2, j1, j2 in sm.get_opcodes():
         if op == "equal":
             continue
-        if op == "replace":
-            if i2 - i1 > 1 or j2 - j1 > 1:
-                return None, 0
+        if op == "replace" and i2 - i1 == 1 and j2 - j1 == 1:
             slips += 1
-        else:
-            gone = a[i1:i2] + b[j1:j2]
-            if re.search(r"\d", gone):
-                return None, 0
-            dropped += len(gone)
-    return slips, dropped
+            continue
+        only_a.append((a[i1:i2], op == "replace"))
+        only_b.append((b[j1:j2], op == "replace"))
+    # a line or cell read in another order shows as deleted here and inserted there: not a difference
+    for seg, _ in list(only_a):
+        match = next((x for x in only_b if x[0] == seg), None)
+        if seg and match:
+            only_a.remove(next(x for x in only_a if x[0] == seg))
+            only_b.remove(match)
+    left = [x for x in only_a + only_b if x[0]]
+    if any(replaced for _, replaced in left):
+        return None, 0  # a word for a word (a name, a year, a category), which no OCR slip makes
+    gone = "".join(seg for seg, _ in left)
+    if re.search(r"\d", gone):
+        return None, 0
+    return slips, len(gone)
 
 
 def _finding(earlier: _Page, later: _Page, why: dict, notice: Notice) -> Finding:

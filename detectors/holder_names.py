@@ -84,7 +84,8 @@ def check(m: Manifest, notice: Notice, files: list[FileResult]) -> CheckResult:
         if not readable(fr):
             unread.append(label)
             continue
-        own = [p for p in fr.pages if p.info.type in (None, fr.document.slot.value)]  # another material: WRONG_DOCUMENT's
+        # a page that reads as a material naming no holder (a publicity notice, a report) is WRONG_DOCUMENT's
+        own = [p for p in fr.pages if p.info.type is None or p.info.type in {s.value for s in slots}]
         readings = holder_names(page_texts(located(fr.model_copy(update={"pages": tuple(own)}))))
         if not readings:
             unread.append(label)

@@ -13,6 +13,7 @@ Works on text lines already read (OCR or PDF text layer): nothing here looks at 
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -46,7 +47,9 @@ class PageText:
 
     def __init__(self, page: int, lines: Sequence[TextLine]) -> None:
         self.page = page
-        self.lines = _reading_order(lines)
+        rows = _rows(lines)
+        self.lines = [ln for row in rows for ln in row]
+        self.row = [r for r, row in enumerate(rows) for _ in row]  # each line's row
         self.norm = [normalize(ln.text) for ln in self.lines]
         self.starts: list[int] = []
         pos = 0
@@ -107,6 +110,8 @@ class PageText:
         i = self.line_of(offset)
         if i == 0 or self.starts[i] != offset:
             return False
+        if self.row[i] == self.row[i - 1]:
+            return True  # the next cell of a form's row ("毕业时间" | "2016年7月")
         prev, cur = self.lines[i - 1], self.lines[i]
         right = max(ln.bbox[2] for ln in self.lines)
         longest = max(len(t) for t in self.norm)
@@ -126,8 +131,8 @@ def page_texts(located: Iterable[Located]) -> list[PageText]:
     return [PageText(page, lines) for page, lines in sorted(by_page.items())]
 
 
-def _reading_order(lines: Sequence[TextLine]) -> list[TextLine]:
-    """Group lines into rows (boxes overlapping by half their height), rows top to bottom, left to right."""
+def _rows(lines: Sequence[TextLine]) -> list[list[TextLine]]:
+    """Lines grouped into rows (boxes overlapping by half their height), top to bottom, each left to right."""
     rows: list[list[TextLine]] = []
     for ln in sorted(lines, key=lambda ln: (ln.bbox[1] + ln.bbox[3]) / 2):
         if rows:
@@ -138,7 +143,7 @@ def _reading_order(lines: Sequence[TextLine]) -> list[TextLine]:
                 row.append(ln)
                 continue
         rows.append([ln])
-    return [ln for row in rows for ln in sorted(row, key=lambda ln: ln.bbox[0])]
+    return [sorted(row, key=lambda ln: ln.bbox[0]) for row in rows]
 
 
 # ---------------------------------------------------------------- dates
@@ -168,36 +173,53 @@ class DateReading:
     start: int
     end: int
     quote: str = ""  # the date with a few characters around it, as read
+    alternatives: tuple[date, ...] = ()  # other dates it may be (a year whose dropped 〇 can be restored two ways)
+
+
+def _years(raw: str) -> tuple[list[int], bool]:
+    """The years ``raw`` may be, and whether it was read as written. A year in words whose 〇 the
+    OCR dropped is restored every way it can be, as not sure: 二一六 is 2016, 二一 is 2001 or 2010."""
+    if raw.isdigit():
+        return [int(raw)], True
+    if len(raw) == 4:
+        y = _cn_number(raw)
+        return ([y] if y else []), True
+    if raw[0] != "二" or len(raw) not in (2, 3):
+        return [], False
+    digits = raw[1:]
+    out = []
+    for zeros in itertools.combinations(range(3), 3 - len(digits)):  # where the dropped 〇 stood
+        rest = iter(digits)
+        y = _cn_number("二" + "".join("〇" if i in zeros else next(rest) for i in range(3)))
+        if y and 1990 <= y < 2100 and y not in out:
+            out.append(y)
+    return out, False
 
 
 def _year(raw: str) -> tuple[int | None, bool]:
-    """A year and whether it was read as written: 二一六 (the OCR dropped the 〇 of 二〇一六) is
-    restored to 2016 but not sure."""
-    if raw.isdigit():
-        return int(raw), True
-    if len(raw) == 4:
-        return _cn_number(raw), True
-    if raw[0] == "二" and len(raw) in (2, 3):  # 二〇xx with one or two 〇 dropped
-        return _cn_number("二〇" + "〇" * (3 - len(raw)) + raw[1:]), False
-    return None, False
+    years, exact = _years(raw)
+    return (years[0] if years else None), exact
 
 
-def scan_dates(text: str) -> list[tuple[int, int, date, bool, bool]]:
-    """(start, end, value, has_day, read as written) for every date in a normalized text."""
+def scan_dates(text: str) -> list[tuple[int, int, date, bool, bool, tuple[date, ...]]]:
+    """(start, end, value, has_day, read as written, other readings) for every date in a normalized text."""
     out = []
     for m in _DATE.finditer(text):
         if m.group(1):
-            year, exact = _year(m.group(1))
+            years, exact = _years(m.group(1))
             mo, day = _cn_number(m.group(2)), _cn_number(m.group(3)) if m.group(3) else 1
             has_day = bool(m.group(3))
         else:
-            year, exact, mo, day, has_day = int(m.group(4)), True, int(m.group(5)), int(m.group(6)), True
-        try:
-            if year is None or mo is None or day is None or not 1900 <= year <= 2100:
+            years, exact, mo, day, has_day = [int(m.group(4))], True, int(m.group(5)), int(m.group(6)), True
+        values = []
+        for year in years:
+            try:
+                if mo is not None and day is not None and 1900 <= year <= 2100:
+                    values.append(date(year, mo, day))
+            except ValueError:
                 continue
-            out.append((m.start(), m.end(), date(year, mo, day), has_day, exact))
-        except ValueError:
-            continue
+        if values:
+            out.append((m.start(), m.end(), values[0], has_day, exact, tuple(values[1:])))
     return out
 
 
@@ -206,6 +228,7 @@ _BIRTH_BEFORE = re.compile(r"(?:出生日期|出生年月日?|出生于|生于|�
 _GRAD_AFTER = re.compile(r"^[，,]?(?:毕业|结业|出站)")
 _GRAD_BEFORE = re.compile(r"(?:毕业时间|毕业日期|毕业年月|出站时间|出站日期)[:：]?$")
 _START_AFTER = re.compile(r"^[，,]?(?:入学|进站)")
+_START_BEFORE = re.compile(r"(?:入学时间|入学日期|入学年月|进站时间|进站日期)[:：]?$")
 _ISSUE_BEFORE = re.compile(
     r"(?:发证日期|颁发日期|签发日期|发证时间|颁证日期|批准日期|授予日期|填表日期|承诺时间|承诺日期|签字日期|签名日期|日期)[:：]?$"
 )
@@ -219,7 +242,7 @@ def dates_of(page: PageText) -> list[DateReading]:
     raw = scan_dates(t)
     kinds: dict[int, tuple[str, str]] = {}
     # periods first: "A至B" is a study period, a publicity period or some other span
-    for (s1, e1, _, _, _), (s2, e2, _, _, _) in zip(raw, raw[1:], strict=False):
+    for (s1, e1, *_), (s2, e2, *_) in zip(raw, raw[1:], strict=False):
         between = t[e1:s2]
         if not re.fullmatch(rf"{_SEP}{{1,2}}|[起自]?{_SEP}{{1,2}}", between):
             continue
@@ -231,23 +254,30 @@ def dates_of(page: PageText) -> list[DateReading]:
         else:
             kinds[s1], kinds[s2] = ("period_start", "至"), ("period_end", "至")
     out = []
-    for s, e, value, has_day, exact in raw:
+    for s, e, value, has_day, exact, alternatives in raw:
         before, after = page.context(s, e, 8, 4)
         kind, anchor = kinds.get(s, ("other", ""))
-        if _BIRTH_AFTER.search(after) or _BIRTH_BEFORE.search(before):
+        # a label before the date ("毕业时间：") says more than a word after it, which may be the next field's label
+        if _BIRTH_BEFORE.search(before):
+            kind, anchor = "birth", "出生"
+        elif kind == "other" and _GRAD_BEFORE.search(before):
+            kind, anchor = "graduation", "毕业时间"
+        elif kind == "other" and _START_BEFORE.search(before):
+            kind, anchor = "study_start", "入学时间"
+        elif kind == "other" and _ISSUE_BEFORE.search(before):
+            kind, anchor = "issue", _ISSUE_BEFORE.search(before).group(0).rstrip(":：")
+        elif _BIRTH_AFTER.search(after):
             kind, anchor = "birth", "生"
-        elif kind == "other" and (_GRAD_AFTER.search(after) or _GRAD_BEFORE.search(before)):
+        elif kind == "other" and _GRAD_AFTER.search(after):
             kind, anchor = "graduation", "毕业"
         elif kind == "other" and _START_AFTER.search(after):
             kind, anchor = "study_start", "入学"
-        elif kind == "other" and _ISSUE_BEFORE.search(before):
-            kind, anchor = "issue", _ISSUE_BEFORE.search(before).group(0).rstrip(":：")
         elif kind == "other" and _alone_on_line(page, s, e):
             kind, anchor = "signed", "落款"
         where = page.where(s, e)
         sure = exact and where.confidence >= SURE_CONFIDENCE
         b, a = page.context(s, e, 6, 6)
-        out.append(DateReading(kind, value, has_day, sure, where, anchor, s, e, b + t[s:e] + a))
+        out.append(DateReading(kind, value, has_day, sure, where, anchor, s, e, b + t[s:e] + a, alternatives))
     return out
 
 
@@ -287,10 +317,12 @@ def graduation_of(pages: Sequence[PageText]) -> Graduation | None:
         months = {(d.value.year, d.value.month) for d in anchored if d.sure}
         best = next((d for d in anchored if d.sure), anchored[0])
         sure = best.sure and len(months) <= 1
+        value = best.value
         if not best.sure:  # digits restored or poorly read: sure only if a well-read date of issue says the same
-            month = (best.value.year, best.value.month)
-            sure = any(d.sure and (d.value.year, d.value.month) == month for d in issued)
-        return Graduation(best.value.replace(day=1), sure, best.where, best.anchor, best.quote, tuple(readings))
+            issued_months = {(d.value.year, d.value.month) for d in issued if d.sure}
+            agreeing = [v for v in (best.value, *best.alternatives) if (v.year, v.month) in issued_months]
+            sure, value = bool(agreeing), (agreeing[0] if agreeing else best.value)
+        return Graduation(value.replace(day=1), sure, best.where, best.anchor, best.quote, tuple(readings))
     if issued:
         last = issued[-1]
         return Graduation(last.value.replace(day=1), False, last.where, last.anchor, last.quote, tuple(readings))
@@ -373,7 +405,7 @@ _STUDENT = re.compile(rf"(?:学生|研究生|学员)[:：]?({_NAME_CH}{{2,20}}?)
 _SEX_AFTER = re.compile(r"[，,](?:性别)?[男女][，,。]")
 _COMRADE = re.compile(r"同志")
 _BOUNDARY_WORDS = re.compile(r"(?:兹证明|证明|兹有|经审核|我单位|学员|学生|研究生|现有|同意|推荐|授予|发给)$")
-_NOT_NAMES = {"申报人", "本人", "学生", "同志", "签名", "姓名", "持证人", "该同志", "该生", "其", "此证"}
+_NOT_NAMES = {"申报人", "本人", "学生", "同志", "签名", "姓名", "持证人", "该同志", "该生", "其", "此证", "以下", "上述", "下列", "全体", "各位", "广大"}
 
 
 @dataclass(frozen=True)

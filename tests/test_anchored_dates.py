@@ -203,3 +203,13 @@ def test_dates_are_told_apart_by_their_anchors(lines, kinds):
 
     (page,) = page_texts(located(*lines))
     assert {d.kind: d.value for d in dates_of(page) if d.kind != "other"} == kinds
+
+
+def test_a_form_row_of_labels_and_values():
+    from pipeline.facts import PageText, dates_of
+
+    row = [("入学时间", 0.10), ("2012年9月", 0.25), ("毕业时间", 0.45), ("2016年7月", 0.60), ("出生日期", 0.75)]
+    lines = [TextLine(text=t, bbox=(x, 0.2, x + 0.12, 0.23), confidence=0.99) for t, x in row]
+    lines.append(TextLine(text="1994年3月12日", bbox=(0.1, 0.25, 0.3, 0.28), confidence=0.99))
+    kinds = {d.value: d.kind for d in dates_of(PageText(1, lines))}
+    assert kinds == {date(2012, 9, 1): "study_start", date(2016, 7, 1): "graduation", date(1994, 3, 12): "signed"}
