@@ -1,6 +1,7 @@
 """Precision/recall of the checks across documents and of the anchored readings, on labelled cases
 built by the tests' generators (``prescreen.sample_variants``): pages rendered in every installed
-CJK font, degraded (JPEG + noise, blur, turned sideways, rescanned), read through the whole pipeline
+CJK font, degraded (JPEG + noise, blur, turned sideways, rescanned, photographed with a phone), read
+through the whole pipeline
 (orientation, PP-OCR, fingerprint) and judged by the packet rules, across the tracks.
 
     python bench/eval_cross_documents.py              # the evaluation (about 10 minutes on 2 cores)
@@ -62,8 +63,13 @@ def manifest(track: str, files: list[FileResult], submitted: str = SUBMITTED, **
     return parse_manifest(json.dumps(data, ensure_ascii=False, default=str))
 
 
+DEGRADATIONS = ("clean", "JPEG 60 + noise", "blur 1.4 px", "turned sideways", "rescanned", "phone photo")
+
+
 def degrade(img: np.ndarray, k: int) -> np.ndarray:
-    kind = k % 5
+    kind = k % len(DEGRADATIONS)
+    if kind == 5:
+        return V.phone_photo(img, seed=k)
     if kind == 1:
         return S.jpeg(S.noise(img, 5, seed=k), 60)
     if kind == 2:
@@ -107,7 +113,8 @@ class Reader:
 
     def html(self, slot: str, name: str, html: str, k: int, font: str | None = None) -> FileResult:
         font = font or FONTS[k % len(FONTS)]
-        return self.file(slot, name, [degrade(V.rendered(html, font), k)], key=(html, font, k % 5, k if k % 5 in (1, 3, 4) else 0))
+        kind = k % len(DEGRADATIONS)
+        return self.file(slot, name, [degrade(V.rendered(html, font), k)], key=(html, font, kind, k if kind in (1, 3, 4, 5) else 0))
 
 
 class Scores:
@@ -165,7 +172,7 @@ def eval_names(reader: Reader, scores: Scores) -> None:
         fr = reader.html(slot, f"n{i}.png", holder_html(slot, p, name, i), i)
         track = TRACKS_2025[i % len(TRACKS_2025)]
         m = manifest(track, [fr], name=p.name, employer=p.employer)
-        scores.record("NAME_MISMATCH", other, holder_names.check(m, RULES[m.track], [fr]), f"{slot} {name!r} for {p.name!r} ({FONTS[i % len(FONTS)]}, degr {i % 5})", track, holder_names.ITEM)
+        scores.record("NAME_MISMATCH", other, holder_names.check(m, RULES[m.track], [fr]), f"{slot} {name!r} for {p.name!r} ({FONTS[i % len(FONTS)]}, {DEGRADATIONS[i % len(DEGRADATIONS)]})", track, holder_names.ITEM)
     # names that are not the holder's: colleagues on the publicity, a superior signing, a leader on an appraisal
     for i in range(12):
         p = V.PEOPLE[i % len(V.PEOPLE)]
@@ -186,29 +193,29 @@ def eval_names(reader: Reader, scores: Scores) -> None:
 
 def eval_ids(reader: Reader, scores: Scores) -> None:
     submitted = date(2025, 6, 2)
-    for i in range(40):
+    for i in range(45):
         track = ALL_TRACKS[i % len(ALL_TRACKS)]
         start = date(2005 + i % 15, 1 + i % 12, 1 + (i * 7) % 28)
-        kind = i % 4
-        if kind == 3:
-            end = None  # 长期
-        else:
-            term = (5, 10, 20)[i % 3]
-            end = start.replace(year=start.year + term)
-            if kind == 0 and end >= submitted:  # make it expired
-                start, end = start.replace(year=submitted.year - term - 1), start.replace(year=submitted.year - 1)
-            if kind in (1, 2) and end < submitted:  # make it valid
-                start, end = start.replace(year=submitted.year - 2), start.replace(year=submitted.year - 2 + term)
-        expired = end is not None and end < submitted
+        kind = i % 5  # 0, 2: expired; 1: valid; 3: 长期; 4: the validity faded past reading
+        term = (5, 10, 20)[i % 3]
+        end = None if kind == 3 else start.replace(year=start.year + term)
+        if kind in (0, 2) and end >= submitted:
+            start, end = start.replace(year=submitted.year - term - 1), start.replace(year=submitted.year - 1)
+        if kind in (1, 4) and end < submitted:
+            start, end = start.replace(year=submitted.year - 2), start.replace(year=submitted.year - 2 + term)
+        expired = end is not None and end < submitted and kind != 4
         html = V.id_emblem_html(start, end, dots=i % 2 == 0)
-        if i % 5 == 4:  # both sides scanned onto one page, uploaded as the portrait side
+        if kind == 4:
+            html = html.replace("<p>有效期限", "<p style='color:#f4f4f4'>有效期限")
+        if i % 7 == 6:  # both sides scanned onto one page, uploaded as the portrait side
             html = V.id_portrait_html(V.PEOPLE[0]) + "<p>　</p>" + html
             slot = "id_card_portrait"
         else:
             slot = "id_card_emblem"
         fr = reader.html(slot, f"id{i}.png", html, i)
         m = manifest(track, [fr])
-        scores.record("ID_EXPIRED", expired, id_card.check(m, RULES[m.track], [fr]), f"validity {start}-{end or '长期'} ({FONTS[i % len(FONTS)]}, degr {i % 5})", track, id_card.ITEM)
+        label = f"validity {start}-{end or '长期'}{' faded' if kind == 4 else ''} in {slot} ({FONTS[i % len(FONTS)]}, {DEGRADATIONS[i % len(DEGRADATIONS)]})"
+        scores.record("ID_EXPIRED", expired, id_card.check(m, RULES[m.track], [fr]), label, track, id_card.ITEM)
 
 
 # ---------------------------------------------------------------- DUPLICATE_UPLOAD
@@ -225,17 +232,24 @@ def eval_duplicates(reader: Reader, scores: Scores) -> None:
         ("unit_publicity", S.publicity_html(P)),
         ("title_certificate", V.title_certificate_html(P, date(2019, 12, 31))),
     ]
+    shared: list[float] = []
+    dist: list[int] = []
     second_slot = {"diploma": "degree_certificate", "degree_certificate": "diploma", "annual_appraisal": "annual_appraisal", "ce_certificate": "ce_certificate", "unit_publicity": "publicity_result", "title_certificate": "title_certificate"}
-    for i in range(24):  # the same page captured again
+    for i in range(28):  # the same page captured again
         slot, html = pages[i % len(pages)]
         font = FONTS[i % len(FONTS)]
         img = V.rendered(html, font)
-        kind = V.RECAPTURES[i % len(V.RECAPTURES)]
+        kind = (*V.RECAPTURES, "phone photo")[i % (len(V.RECAPTURES) + 1)]
+        again = V.phone_photo(img, seed=i) if kind == "phone photo" else V.recapture(img, kind, seed=i)
         a = reader.file(slot, f"a{i}.jpg", [img], key=(html, font, "orig"))
-        b = reader.file(second_slot[slot], f"b{i}.jpg", [V.recapture(img, kind, seed=i)], key=(html, font, kind, i))
+        b = reader.file(second_slot[slot], f"b{i}.jpg", [again], key=(html, font, kind, i))
         track = ALL_TRACKS[i % len(ALL_TRACKS)]
         m = manifest(track, [a, b])
         scores.record("DUPLICATE_UPLOAD", True, duplicates.check(m, RULES[m.track], [a, b]), f"{slot} and its {kind} in {second_slot[slot]} ({font})", track, duplicates.ITEM)
+        pa, pb = duplicates._pages([a, b])
+        shared.append(len(pa.bigrams & pb.bigrams) / max(1, len(pa.bigrams | pb.bigrams)))
+        dist.append(fingerprint.distance(pa.page.fingerprint, pb.page.fingerprint))
+    print(f"   same page read twice: shared character pairs min {min(shared):.2f} median {float(np.median(shared)):.2f}; fingerprint distance max {max(dist)} median {int(np.median(dist))}")
     siblings = [  # one template, two documents
         ("annual_appraisal", S.appraisal_html(P, 2022), S.appraisal_html(P, 2023)),
         ("annual_appraisal", S.appraisal_html(P, 2023), S.appraisal_html(P, 2024)),
@@ -256,6 +270,24 @@ def eval_duplicates(reader: Reader, scores: Scores) -> None:
         track = ALL_TRACKS[i % len(ALL_TRACKS)]
         m = manifest(track, [a, b])
         scores.record("DUPLICATE_UPLOAD", False, duplicates.check(m, RULES[m.track], [a, b]), f"siblings {i % len(siblings)}", track, duplicates.ITEM)
+
+
+def eval_duplicates_real(reader: Reader, scores: Scores) -> None:
+    """realdev's photographs and scans (nobody here drew them): each against a copy captured again,
+    and against another of them."""
+    paths = sorted(glob.glob("/work/shared/realdev/images/*.jpg"))
+    imgs = [cv2.imread(p) for p in paths]
+    for i, (path, img) in enumerate(zip(paths, imgs, strict=True)):
+        name = Path(path).name
+        kind = V.RECAPTURES[i % len(V.RECAPTURES)]
+        a = reader.file("photo" if name.startswith("face") else "recommendation_report", f"r{i}.jpg", [img], key=(path, "orig"))
+        b = reader.file("id_card_portrait" if name.startswith("face") else "supervisor_opinion", f"r{i}b.jpg", [V.recapture(img, kind, seed=i)], key=(path, kind, i))
+        m = manifest("review", [a, b])
+        scores.record("DUPLICATE_UPLOAD(real)", True, duplicates.check(m, RULES[m.track], [a, b]), f"{name} and its {kind}", "review", duplicates.ITEM)
+        other = paths[(i + 7) % len(paths)]
+        c = reader.file("supervisor_opinion", f"r{i}c.jpg", [imgs[(i + 7) % len(paths)]], key=(other, "orig"))
+        m = manifest("initial_junior", [a, c])
+        scores.record("DUPLICATE_UPLOAD(real)", False, duplicates.check(m, RULES[m.track], [a, c]), f"{name} vs {Path(other).name}", "initial_junior", duplicates.ITEM)
 
 
 # ---------------------------------------------------------------- DATE_INCONSISTENT
@@ -313,7 +345,7 @@ def eval_graduation(reader: Reader, scores: Scores) -> None:
             "NOT_ELIGIBLE(diploma)",
             declared != graduated and template != 3,  # template 3 has no graduation date but its 落款: left to the auditor
             result,
-            f"diploma template {template} birth {birth} words={i % 2 == 0} font {FONTS[i % len(FONTS)]} degr {i % 5}: graduated {graduated}, declared {declared}",
+            f"diploma template {template} birth {birth} words={i % 2 == 0} font {FONTS[i % len(FONTS)]} {DEGRADATIONS[i % len(DEGRADATIONS)]}: graduated {graduated}, declared {declared}",
             track,
             "毕业时间",
             got={"NOT_ELIGIBLE(diploma)"} if mismatch else set(),
@@ -381,14 +413,17 @@ def calibrate() -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--calibrate", action="store_true", help="fingerprint distances only (no OCR)")
-    ap.add_argument("--only", nargs="*", help="names, ids, duplicates, dates, graduation, ce")
+    ap.add_argument("--only", nargs="*", help="names, ids, duplicates, real, dates, graduation, ce")
     args = ap.parse_args()
     if args.calibrate:
         calibrate()
         return
     logging.getLogger("RapidOCR").setLevel(logging.ERROR)
     reader, scores = Reader(), Scores()
-    parts = {"names": eval_names, "ids": eval_ids, "duplicates": eval_duplicates, "dates": eval_dates, "graduation": eval_graduation, "ce": eval_ce}
+    parts = {
+        "names": eval_names, "ids": eval_ids, "duplicates": eval_duplicates, "real": eval_duplicates_real,
+        "dates": eval_dates, "graduation": eval_graduation, "ce": eval_ce,
+    }
     started = time.perf_counter()
     for name, fn in parts.items():
         if not args.only or name in args.only:

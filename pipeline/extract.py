@@ -137,19 +137,24 @@ class RatingRecord:
     text: str
 
 
-_YEAR_RE = re.compile(r"(20\d{2}|19\d{2})年(?:度)?")
+_YEAR_RE = re.compile(rf"(20\d{{2}}|19\d{{2}}|[一二][{ZERO_LIKE}〇0一二三四五六七八九]{{3}})年(?:度)?")
 
 
 def years_in(text: str) -> list[tuple[int, bool]]:
-    """(year, strong) for each year mention; strong = written as 年度 (an appraisal year, not a date)."""
+    """(year, strong) for each year mention; strong = written as 年度 (an appraisal year, not a date).
+    A year in words (二〇二四年度) counts when written as 年度 only."""
     t = normalize(text)
     out = []
     for m in _YEAR_RE.finditer(t):
         after = t[m.end() : m.end() + 4]
+        words = not m.group(1).isdigit()
+        year = _cn_number(m.group(1)) if words else int(m.group(1))
+        if year is None or not 1900 <= year <= 2100:
+            continue
         if m.group(0).endswith("年度"):
-            out.append((int(m.group(1)), True))
-        elif not re.match(r"\d{1,2}月|[一二三四五六七八九十]{1,2}月", after):
-            out.append((int(m.group(1)), False))
+            out.append((year, True))
+        elif not words and not re.match(r"\d{1,2}月|[一二三四五六七八九十]{1,2}月", after):
+            out.append((year, False))
     return out
 
 

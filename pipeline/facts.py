@@ -545,15 +545,23 @@ def ce_readings(pages: Sequence[PageText], latest_year: int | None = None) -> li
         t = page.text
         cats = [c for c, rx in _CATEGORY if rx.search(t)]
         slipped = [c for c, rx in _CATEGORY_SLIP if rx.search(t) and c not in cats]
-        year, ywhere, ysure = _ce_year(page)
+        years, ywhere, exact = _ce_year(page)
+        well_read = ywhere is not None and ywhere.confidence >= SURE_CONFIDENCE
+        ysure = exact and well_read
         hours = re.search(r"(\d{1,3})(?:个)?学时", t)
         h = int(hours.group(1)) if hours else None
+        issued = signed_date(page)
+        year = years[0] if years else None
+        if years and not exact and well_read and issued is not None and issued.sure:
+            # a year restored from a dropped 〇: sure when the certificate's well-read date of issue agrees
+            agreeing = [y for y in years if y <= issued.value.year <= y + 1]
+            if len(agreeing) == 1:
+                year, ysure = agreeing[0], True
         doubts = []
         if year is None:
             doubts.append("未能辨认证书年度")
         elif not ysure:
             doubts.append(f"证书年度“{year}”辨认不清")
-        issued = signed_date(page)
         if year is not None and issued is not None and issued.sure and not year <= issued.value.year <= year + 1:
             doubts.append(f"证书年度{year}与发证日期{issued.value.isoformat()}不符")
         if latest_year is not None and year is not None and year > latest_year:
@@ -568,21 +576,21 @@ def ce_readings(pages: Sequence[PageText], latest_year: int | None = None) -> li
 _CE_YEAR = re.compile(rf"{_Y}年度|年度[:：]?{_Y}(?!年)")
 
 
-def _ce_year(page: PageText) -> tuple[int | None, Where | None, bool]:
-    """The certificate's 年度: "2024年度", "二〇二四年度", a 年度 field; else a year not part of a date."""
+def _ce_year(page: PageText) -> tuple[list[int], Where | None, bool]:
+    """The years the certificate's 年度 may be ("2024年度", "二〇二四年度", a 年度 field; else a year
+    not part of a date), where it was read, and whether it reads as written (no 〇 restored)."""
     t = page.text
     for m in _CE_YEAR.finditer(t):
         raw = m.group(1) or m.group(2)
-        year, exact = _year(raw)
-        if year is not None and 1990 <= year <= 2100:
-            w = page.where(m.start(), m.end())
-            return year, w, exact and w.confidence >= SURE_CONFIDENCE
+        years, exact = _years(raw)
+        years = [y for y in years if 1990 <= y <= 2100]
+        if years:
+            return years, page.where(m.start(), m.end()), exact
     weak = [y for y, strong in years_in(t) if not strong]
     if weak:
         i = t.find(f"{weak[0]}年")
-        w = page.where(i, i + 5)
-        return weak[0], w, w.confidence >= SURE_CONFIDENCE
-    return None, None, False
+        return [weak[0]], page.where(i, i + 5), True
+    return [], None, False
 
 
 def looks_like_ce_certificate(page: PageText) -> bool:

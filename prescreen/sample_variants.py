@@ -356,6 +356,25 @@ def recapture(img: np.ndarray, kind: str, seed: int = 0) -> np.ndarray:
     raise ValueError(f"unknown recapture {kind!r}")
 
 
+def phone_photo(img: np.ndarray, seed: int = 0) -> np.ndarray:
+    """A page photographed with a phone: the sheet a little askew in perspective on a darker table,
+    lit unevenly, slightly soft, JPEG-compressed."""
+    r = random.Random(seed)
+    h, w = img.shape[:2]
+    pad = int(0.06 * max(h, w))
+    canvas = np.full((h + 2 * pad, w + 2 * pad, 3), r.randint(70, 130), np.uint8)
+    canvas[pad : pad + h, pad : pad + w] = img
+    H, W = canvas.shape[:2]
+    j = 0.045
+    src = np.float32([[pad, pad], [pad + w, pad], [pad + w, pad + h], [pad, pad + h]])
+    dst = src + np.float32([[r.uniform(-j, j) * w, r.uniform(-j, j) * h] for _ in range(4)])
+    out = cv2.warpPerspective(canvas, cv2.getPerspectiveTransform(src, dst), (W, H), borderValue=(90, 90, 90))
+    yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
+    light = 0.82 + 0.18 * (xx / W * r.uniform(0.3, 1) + yy / H * r.uniform(0.3, 1)) / 2
+    out = (out.astype(np.float32) * light[..., None]).clip(0, 255).astype(np.uint8)
+    return S.jpeg(S.blur(S.noise(out, 3, seed=seed), 0.8), 60)
+
+
 @lru_cache(maxsize=64)
 def rendered(html: str, font: str = "china-s", dpi: int = 150) -> np.ndarray:
     """``render`` cached (the evaluation renders the same page for several cases)."""

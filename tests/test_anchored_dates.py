@@ -213,3 +213,10 @@ def test_a_form_row_of_labels_and_values():
     lines.append(TextLine(text="1994年3月12日", bbox=(0.1, 0.25, 0.3, 0.28), confidence=0.99))
     kinds = {d.value: d.kind for d in dates_of(PageText(1, lines))}
     assert kinds == {date(2012, 9, 1): "study_start", date(2016, 7, 1): "graduation", date(1994, 3, 12): "signed"}
+
+
+def test_a_restored_year_is_sure_when_the_date_of_issue_agrees():
+    restored = ce_page("继续教育合格证书", "张三同志于二二四年度参加专业技术人员继续教育专业科目学习，完成60学时。", "发证日期：2024年12月20日")
+    assert ce_check(PUBLIC_2024, restored) == ([], "ok")
+    contradicted = ce_page("继续教育合格证书", "张三同志于二二一年度参加专业技术人员继续教育专业科目学习，完成60学时。", "发证日期：2024年12月20日")
+    assert ce_check(PUBLIC_2024, contradicted) == ([], "unknown")

@@ -261,7 +261,7 @@ def test_duplicate_pages_by_text_and_look(first, second, fp2, duplicate):
         assert result.findings == () and result.checklist[0].state == "ok"
 
 
-@pytest.mark.parametrize(("distance", "duplicate"), [(0, True), (20, True), (60, True), (61, False), (140, False)])
+@pytest.mark.parametrize(("distance", "duplicate"), [(0, True), (20, True), (80, True), (81, False), (140, False)])
 def test_pages_without_text_are_compared_by_look(distance, duplicate):
     a, b = one("photo", "p1.jpg", [], fp=fp(0)), one("photo", "p2.jpg", [], fp=fp(distance))
     assert bool(run(duplicates.check, "initial_junior", [a, b]).findings) == duplicate

@@ -156,3 +156,9 @@ def test_classify(texts, slot):
 def test_period_after_a_later_mention_of_the_word():
     text = "公示时间:2025年4月28日至2025年5月6日。\n公示期间如有异议，请反映。\n2025年4月28日"
     assert find_period(text, 2025) == (date(2025, 4, 28), date(2025, 5, 6))
+
+
+def test_years_in_words_count_as_appraisal_years():
+    assert years_in("（二〇二三年度）二〇二四年一月十日") == [(2023, True)]
+    assert years_in("二○二二年度考核登记表") == [(2022, True)]  # 〇 read as ○
+    assert years_in("二〇二四年一月") == []  # a date, not a 年度
