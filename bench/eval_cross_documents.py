@@ -283,11 +283,13 @@ def eval_duplicates_real(reader: Reader, scores: Scores) -> None:
         a = reader.file("photo" if name.startswith("face") else "recommendation_report", f"r{i}.jpg", [img], key=(path, "orig"))
         b = reader.file("id_card_portrait" if name.startswith("face") else "supervisor_opinion", f"r{i}b.jpg", [V.recapture(img, kind, seed=i)], key=(path, kind, i))
         m = manifest("review", [a, b])
-        scores.record("DUPLICATE_UPLOAD(real)", True, duplicates.check(m, RULES[m.track], [a, b]), f"{name} and its {kind}", "review", duplicates.ITEM)
+        result = duplicates.check(m, RULES[m.track], [a, b])
+        scores.record("DUPLICATE_UPLOAD(real)", True, result, f"{name} and its {kind}", "review", duplicates.ITEM, got={"DUPLICATE_UPLOAD(real)"} if result.findings else set())
         other = paths[(i + 7) % len(paths)]
         c = reader.file("supervisor_opinion", f"r{i}c.jpg", [imgs[(i + 7) % len(paths)]], key=(other, "orig"))
         m = manifest("initial_junior", [a, c])
-        scores.record("DUPLICATE_UPLOAD(real)", False, duplicates.check(m, RULES[m.track], [a, c]), f"{name} vs {Path(other).name}", "initial_junior", duplicates.ITEM)
+        result = duplicates.check(m, RULES[m.track], [a, c])
+        scores.record("DUPLICATE_UPLOAD(real)", False, result, f"{name} vs {Path(other).name}", "initial_junior", duplicates.ITEM, got={"DUPLICATE_UPLOAD(real)"} if result.findings else set())
 
 
 # ---------------------------------------------------------------- DATE_INCONSISTENT

@@ -36,6 +36,8 @@ from pipeline.screen import FileResult, PageResult
 
 ITEM = "未重复上传同一材料"
 MIN_SHARED_BIGRAMS = 0.6  # two readings of one page measured >= 0.8 (slips and lost lines included)
+LONG_PAGE_CHARS = 300  # two adjacent slips ("项严"/"须产") are tolerated on pages this long; on a short
+# certificate two characters for two are a word (公需/专业, a name) and tell two documents apart
 MAX_DIFF_CHARS = 1500  # characters compared in order (a page that differs does so before this; bounds the cost)
 
 
@@ -152,16 +154,16 @@ def same_page(a: _Page, b: _Page, cfg: DuplicateConfig) -> dict | None:
 
 
 def _differences(a: str, b: str) -> tuple[int | None, int]:
-    """(one-for-one slips, characters only one side has); slips None when a difference is a word
-    for a word (a name, a year, a category), which no OCR slip makes."""
+    """(characters slipped one for one, characters only one side has); None when a difference is a
+    word for a word (a name, a year, a category), which no OCR slip makes."""
     sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
     slips = 0
     only_a, only_b = [], []
     for op, i1, i2, j1, j2 in sm.get_opcodes():
         if op == "equal":
             continue
-        if op == "replace" and i2 - i1 == 1 and j2 - j1 == 1:
-            slips += 1
+        if op == "replace" and i2 - i1 == j2 - j1 and (i2 - i1 == 1 or (i2 - i1 == 2 and len(a) >= LONG_PAGE_CHARS)):
+            slips += i2 - i1
             continue
         only_a.append((a[i1:i2], op == "replace"))
         only_b.append((b[j1:j2], op == "replace"))

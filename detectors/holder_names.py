@@ -91,6 +91,9 @@ def check(m: Manifest, notice: Notice, files: list[FileResult]) -> CheckResult:
             unread.append(label)
         for reading in readings:
             verdict = same_person(reading.text, applicant, reading.where.confidence)
+            if not reading.sure:  # the cell beside 姓名 is ambiguous (a page photographed askew)
+                others = [same_person(alt, applicant, reading.where.confidence) for alt in reading.alternatives]
+                verdict = "same" if "same" in (verdict, *others) else "unsure"
             if verdict == "same":
                 same.append(label)
             elif verdict == "unsure":

@@ -415,6 +415,8 @@ class NameReading:
     text: str
     where: Where
     anchor: str
+    sure: bool = True  # False when the value cell beside a 姓名 label could be either of several (a skewed photo)
+    alternatives: tuple[str, ...] = ()  # the other cells it could be
 
 
 def holder_names(pages: Sequence[PageText]) -> list[NameReading]:
@@ -442,31 +444,48 @@ def _by_label(page: PageText) -> NameReading | None:
             return NameReading(_clean(name), page.where(start, start + len(name)), m.group(0).rstrip(":："))
         if rest.strip(":： "):
             continue  # something else follows the label on its line (a template's empty field)
-        j = _cell_after(page, i)
-        if j is not None:
+        cells, sure = _cells_after(page, i)
+        names = []
+        for j in cells:
             cell = page.norm[j]
             cut = _AFTER_LABEL_CUT.search(cell)
             name = cell[: cut.start()] if cut else cell
             if _plausible(name):
-                return NameReading(_clean(name), page.where(page.starts[j], page.starts[j] + len(name)), m.group(0).rstrip(":："))
+                names.append((j, _clean(name), len(name)))
+        if names:
+            j, name, n = names[0]
+            where = page.where(page.starts[j], page.starts[j] + n)
+            return NameReading(name, where, m.group(0).rstrip(":："), sure and len(cells) == 1, tuple(x[1] for x in names[1:]))
     return None
 
 
-def _cell_after(page: PageText, i: int) -> int | None:
-    """The line right of line ``i`` on its row, else the line just below it (a form's value cell)."""
+def _cells_after(page: PageText, i: int) -> tuple[list[int], bool]:
+    """The value cell of label line ``i``: the line right of it on its row, else the line just below.
+    On a page photographed askew a row's cells drift up or down: every cell right of the label within
+    one and a half label heights is a candidate, nearest first, and the answer is sure only when one
+    lies clearly on the label's row and no other comes near."""
     lab = page.lines[i]
     h = lab.bbox[3] - lab.bbox[1]
-    right = [
-        j for j, ln in enumerate(page.lines)
-        if j != i and ln.bbox[0] >= lab.bbox[2] - 0.01 and abs((ln.bbox[1] + ln.bbox[3]) / 2 - (lab.bbox[1] + lab.bbox[3]) / 2) < 0.6 * h
-    ]
+    cy = (lab.bbox[1] + lab.bbox[3]) / 2
+
+    def dy(j: int) -> float:
+        ln = page.lines[j]
+        return abs((ln.bbox[1] + ln.bbox[3]) / 2 - cy)
+
+    right = sorted(
+        (j for j, ln in enumerate(page.lines) if j != i and ln.bbox[0] >= lab.bbox[2] - 0.01 and dy(j) < 1.5 * h),
+        key=lambda j: (round(dy(j) / h, 1), page.lines[j].bbox[0]),
+    )
     if right:
-        return min(right, key=lambda j: page.lines[j].bbox[0])
+        first_column = min(page.lines[j].bbox[0] for j in right)
+        near = [j for j in right if page.lines[j].bbox[0] < first_column + 0.04]  # the value column, not farther ones
+        on_row = [j for j in near if dy(j) < 0.6 * h]
+        return near, len(on_row) == 1 and len(near) == 1
     below = [
         j for j, ln in enumerate(page.lines)
         if 0 <= ln.bbox[1] - lab.bbox[3] < 1.5 * h and ln.bbox[0] < lab.bbox[2] and ln.bbox[2] > lab.bbox[0]
     ]
-    return min(below, key=lambda j: page.lines[j].bbox[1]) if below else None
+    return sorted(below, key=lambda j: page.lines[j].bbox[1])[:1], True
 
 
 def _by_sentence(page: PageText) -> NameReading | None:

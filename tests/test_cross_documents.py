@@ -347,3 +347,34 @@ def test_every_cross_document_check_has_a_checklist_row():
     rows = {c.item: c.state for c in result.checklist}
     for item in (holder_names.ITEM, id_card.ITEM, duplicates.ITEM, document_dates.ITEM):
         assert rows[item] == "ok", (item, rows)
+
+
+def test_a_value_cell_drifting_off_the_label_row_is_not_taken_for_the_holder():
+    """A phone photo in perspective: the name sits half a row above 姓名, the next field's value level with it."""
+
+    def line(text, x0, y0, x1, y1):
+        return TextLine(text=text, bbox=(x0, y0, x1, y1), confidence=0.99)
+
+    lines = (
+        line("普通话水平测试等级证书", 0.23, 0.09, 0.74, 0.16),
+        line("阿依古丽·买买提", 0.63, 0.161, 0.80, 0.189),
+        line("姓名", 0.135, 0.188, 0.19, 0.216),
+        line("二级甲等", 0.637, 0.19, 0.73, 0.22),
+        line("等级", 0.138, 0.221, 0.191, 0.246),
+    )
+    pr = PageResult(slot=Slot.mandarin_certificate, file="m.jpg", info=PageInfo(page=1), lines=lines)
+    result = run(holder_names.check, "initial_junior", [doc("mandarin_certificate", "m.jpg", pr)])
+    assert result.findings == () and result.checklist[0].state == "ok"
+    other = tuple(line.model_copy(update={"text": "王建华"}) if line.text.startswith("阿依") else line for line in lines)
+    pr = pr.model_copy(update={"lines": other})
+    result = run(holder_names.check, "initial_junior", [doc("mandarin_certificate", "m.jpg", pr)])
+    assert result.findings == () and result.checklist[0].state == "unknown"  # ambiguous: the auditor looks
+
+
+def test_two_adjacent_slips_on_a_long_page_but_not_a_word_on_a_short_one():
+    long_page = [f"第{i}条 甲方委托乙方完成指定的工作，乙方同意接受委托，双方经平等协商达成如下协议，委托期限从2023年12月5日起。" for i in range(8)]
+    slipped = [ln.replace("协商达成", "协商达戍", 1).replace("指定的工作", "指宝旳工作", 1) if i == 3 else ln for i, ln in enumerate(long_page)]
+    a, b = one("recommendation_report", "a.pdf", long_page, fp=fp(0)), one("supervisor_opinion", "b.pdf", slipped, fp=fp(10))
+    assert len(run(duplicates.check, "review", [a, b]).findings) == 1
+    short = one("ce_certificate", "b.pdf", subst(CE_2024, "公需", "专业"), fp=fp(0))
+    assert run(duplicates.check, "review", [one("ce_certificate", "a.pdf", CE_2024, fp=fp(0)), short]).findings == ()
