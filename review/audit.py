@@ -18,6 +18,6 @@ def audit_page(request: Request, user: Auditor, application: str = "") -> HTMLRe
     with db.session() as s:
         throttle.summarise(s)  # failed sign-ins due for their summary appear now, not at the next attempt
     with db.session() as s:
-        trail = audit_trail(s, application[:64] or None, limit=500)
+        trail = audit_trail(s, application or None, limit=500)
         pending = throttle.pending(s)
-    return render(request, "audit.html.j2", trail=trail, application=application[:64], pending=pending)
+    return render(request, "audit.html.j2", trail=trail, application=application, pending=pending)
