@@ -173,7 +173,10 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
     url = _owner_url(args)
     done = upgrade(url)
-    before = "an empty database" if done.before is None else f"revision {done.before}" + (" (adopted: made before migrations)" if done.adopted else "")
+    if done.adopted:
+        before = "a database made before migrations (adopted as revision 0001)"
+    else:
+        before = "an empty database" if done.before is None else f"revision {done.before}"
     print(f"review database: {before} -> {done.after}")
     if args.grant:
         grant_app_role(url, args.grant)

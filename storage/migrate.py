@@ -70,6 +70,17 @@ def upgrade(target: str | Engine, revision: str = "head") -> Upgraded:
     return Upgraded(before, after or "", adopted)
 
 
+def downgrade(target: str | Engine, revision: str) -> None:
+    """Take the schema back to ``revision`` ("base": nothing). Data in what is dropped is lost."""
+    engine = engine_for(target) if isinstance(target, str) else target
+    try:
+        with engine.begin() as conn:
+            command.downgrade(_config(conn), revision)
+    finally:
+        if isinstance(target, str):
+            engine.dispose()
+
+
 def grant_app_role(target: str | Engine, role: str) -> list[str]:
     """Grant ``role`` (an existing PostgreSQL role, not the tables' owner) the app's privileges.
     Run as the owner after every upgrade, so tables added later are covered. Returns the GRANTs."""

@@ -58,12 +58,15 @@ def publish(store: LocalStore, db: ReviewDB, prefix: str, result: ScreenResult) 
     return version
 
 
-def make_app(tmp: Path, trigger=None):  # noqa: ANN001, ANN201
+def make_app(tmp: Path, trigger=None, **overrides):  # noqa: ANN001, ANN003, ANN201
     settings = Settings(
-        database_url=f"sqlite:///{tmp}/review.db",
-        local_root=tmp / "store",
-        secret_key=SecretStr("k" * 40),
-        webhook_token=SecretStr("hook-token"),
+        **{
+            "database_url": f"sqlite:///{tmp}/review.db",
+            "local_root": tmp / "store",
+            "secret_key": SecretStr("k" * 40),
+            "webhook_token": SecretStr("hook-token"),
+        }
+        | overrides
     )
     upgrade(settings.database_url)  # nothing to do when the test's database is the migrated copy already
     store, db = LocalStore(tmp / "store"), ReviewDB(settings.database_url)
