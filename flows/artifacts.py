@@ -10,11 +10,12 @@ from pipeline.labels import CODE_LABELS, RECOMMENDATION_LABELS, SLOT_LABELS
 from pipeline.models import Report
 from prescreen.settings import Settings
 
-_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation mark may be backslash-escaped
+# ASCII punctuation, which markdown lets escape with a backslash; "/" alone means nothing once "<" and ":" are escaped
+_PUNCTUATION = re.compile(r"([!-.:-@\[-`{-~])")
 
 
 def md(text: object) -> str:
-    """``text`` as literal markdown on one line: ASCII punctuation backslash-escaped, line breaks as spaces."""
+    """``text`` as literal markdown on one line: ASCII punctuation (but "/") backslash-escaped, line breaks as spaces."""
     return _PUNCTUATION.sub(r"\\\1", re.sub(r"[\r\n\t\v\f\u2028\u2029]+", " ", str(text)))
 
 
