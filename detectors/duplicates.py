@@ -38,7 +38,8 @@ ITEM = "未重复上传同一材料"
 MIN_SHARED_BIGRAMS = 0.6  # two readings of one page measured >= 0.8 (slips and lost lines included)
 LONG_PAGE_CHARS = 300  # two adjacent slips ("项严"/"须产") are tolerated on pages this long; on a short
 # certificate two characters for two are a word (公需/专业, a name) and tell two documents apart
-MAX_DIFF_CHARS = 1500  # characters compared in order (a page that differs does so before this; bounds the cost)
+MAX_LINES = 400  # lines of a page compared (a page holds a few dozen)
+MAX_SEGMENT_CHARS = 400  # characters of differing lines compared one by one; longer stretches differ
 
 
 class DuplicateConfig(BaseModel):
@@ -74,6 +75,7 @@ class _Page:
     fr: FileResult
     page: PageResult
     text: str
+    lines: tuple[str, ...]
     numbers: tuple[str, ...]
     names: tuple[str, ...]
     bigrams: frozenset[str]
@@ -114,16 +116,18 @@ def _pages(files: list[FileResult]) -> list[_Page]:
         for p in fr.pages:
             if p.info.error:
                 continue
-            text = _plain(p)
-            names = tuple(r.text for r in holder_names([PageText(p.info.page, p.lines)]))
+            page_text = PageText(p.info.page, p.lines)
+            lines = tuple(t for t in (_plain(t) for t in page_text.norm) if t)[:MAX_LINES]
+            text = "".join(lines)
+            names = tuple(r.text for r in holder_names([page_text]))
             bigrams = frozenset(text[i : i + 2] for i in range(len(text) - 1))
-            out.append(_Page(len(out), fr, p, text, tuple(re.findall(r"\d+", text)), names, bigrams))
+            out.append(_Page(len(out), fr, p, text, lines, tuple(re.findall(r"\d+", text)), names, bigrams))
     return out
 
 
-def _plain(p: PageResult) -> str:
-    """The page's text in reading order, without spaces or punctuation (what two readings share)."""
-    return re.sub(r"[^\w]|_", "", PageText(p.info.page, p.lines).text)
+def _plain(text: str) -> str:
+    """Text without spaces or punctuation (what two readings of one line share)."""
+    return re.sub(r"[^\w]|_", "", text)
 
 
 def same_page(a: _Page, b: _Page, cfg: DuplicateConfig) -> dict | None:
@@ -143,8 +147,7 @@ def same_page(a: _Page, b: _Page, cfg: DuplicateConfig) -> dict | None:
         return None
     if len(a.bigrams & b.bigrams) < MIN_SHARED_BIGRAMS * len(a.bigrams | b.bigrams):
         return None  # cheap: two readings of one page share most of their character pairs
-    slips, dropped = _differences(a.text[:MAX_DIFF_CHARS], b.text[:MAX_DIFF_CHARS])
-    n = min(n, MAX_DIFF_CHARS)
+    slips, dropped = _differences(a.lines, b.lines)
     if slips is None or slips > cfg.max_slips * n or dropped > cfg.max_dropped * n:
         return None
     near_identical = n >= cfg.identical_text_chars and slips + dropped <= 0.02 * n
@@ -153,20 +156,34 @@ def same_page(a: _Page, b: _Page, cfg: DuplicateConfig) -> dict | None:
     return None
 
 
-def _differences(a: str, b: str) -> tuple[int | None, int]:
+def _differences(a_lines: tuple[str, ...], b_lines: tuple[str, ...]) -> tuple[int | None, int]:
     """(characters slipped one for one, characters only one side has); None when a difference is a
-    word for a word (a name, a year, a category), which no OCR slip makes."""
-    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    word for a word (a name, a year, a category), which no OCR slip makes.
+
+    Lines are compared first (a page has a few dozen), then characters within the lines that differ
+    only, so the cost stays linear in practice whatever the page holds."""
     slips = 0
-    only_a, only_b = [], []
-    for op, i1, i2, j1, j2 in sm.get_opcodes():
+    only_a: list[tuple[str, bool]] = []
+    only_b: list[tuple[str, bool]] = []
+    long_page = sum(map(len, a_lines)) >= LONG_PAGE_CHARS
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a_lines, b_lines, autojunk=False).get_opcodes():
         if op == "equal":
             continue
-        if op == "replace" and i2 - i1 == j2 - j1 and (i2 - i1 == 1 or (i2 - i1 == 2 and len(a) >= LONG_PAGE_CHARS)):
-            slips += i2 - i1
+        sa, sb = "".join(a_lines[i1:i2]), "".join(b_lines[j1:j2])
+        if op != "replace":
+            only_a.append((sa, False))
+            only_b.append((sb, False))
             continue
-        only_a.append((a[i1:i2], op == "replace"))
-        only_b.append((b[j1:j2], op == "replace"))
+        if max(len(sa), len(sb)) > MAX_SEGMENT_CHARS:
+            return None, 0  # a long stretch that differs: not a slip
+        for cop, k1, k2, l1, l2 in difflib.SequenceMatcher(None, sa, sb, autojunk=False).get_opcodes():
+            if cop == "equal":
+                continue
+            if cop == "replace" and k2 - k1 == l2 - l1 and (k2 - k1 == 1 or (k2 - k1 == 2 and long_page)):
+                slips += k2 - k1
+                continue
+            only_a.append((sa[k1:k2], cop == "replace"))
+            only_b.append((sb[l1:l2], cop == "replace"))
     # a line or cell read in another order shows as deleted here and inserted there: not a difference
     for seg, _ in list(only_a):
         match = next((x for x in only_b if x[0] == seg), None)

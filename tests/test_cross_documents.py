@@ -378,3 +378,22 @@ def test_two_adjacent_slips_on_a_long_page_but_not_a_word_on_a_short_one():
     assert len(run(duplicates.check, "review", [a, b]).findings) == 1
     short = one("ce_certificate", "b.pdf", subst(CE_2024, "公需", "专业"), fp=fp(0))
     assert run(duplicates.check, "review", [one("ce_certificate", "a.pdf", CE_2024, fp=fp(0)), short]).findings == ()
+
+
+HOSTILE = [
+    "<script>alert(1)</script>姓名：<b>王建华</b>",
+    "姓名" * 2000,
+    "学生" + "阿" * 5000 + "，性别男，一九八八年三月十二日生",
+    "有效期限 " + "2015.03.12-" * 500,
+    "\x00\u202e姓名：张三\u200b同志于二〇二四年度" + "年月日" * 300,
+    "二" * 3000 + "年度" + "一九八八年三月十二日生，于" * 200,
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE, ids=range(len(HOSTILE)))
+def test_hostile_text_gives_an_answer_not_a_crash(text):
+    files = [one(slot, f"{slot}.pdf", [text, text[::-1]], fp=fp(3)) for slot in ("diploma", "id_card_emblem", "ce_certificate", "promise_letter", "unit_publicity")]
+    m = manifest("initial_junior", {fr.document.slot.value: [fr.document.file] for fr in files}, applicant__name="<i>阿依古丽·买买提</i>")
+    result = check_packet(m, RULES[m.track], files, PACKET_CHECKS)
+    assert not any(f.code == FindingCode.SCREENING_ERROR for f in result.findings)
+    assert {c.item for c in result.checklist} >= {holder_names.ITEM, id_card.ITEM, duplicates.ITEM, document_dates.ITEM}
