@@ -461,9 +461,10 @@ def _by_label(page: PageText) -> NameReading | None:
 
 def _cells_after(page: PageText, i: int) -> tuple[list[int], bool]:
     """The value cell of label line ``i``: the line right of it on its row, else the line just below.
-    On a page photographed askew a row's cells drift up or down: every cell right of the label within
-    one and a half label heights is a candidate, nearest first, and the answer is sure only when one
-    lies clearly on the label's row and no other comes near."""
+
+    On a page photographed askew a row's cells drift up or down the further right they stand: the
+    drift is estimated from the page's tilt (``_tilt``), every cell of the value column within it is
+    a candidate, nearest first, and the answer is sure only when one candidate is left."""
     lab = page.lines[i]
     h = lab.bbox[3] - lab.bbox[1]
     cy = (lab.bbox[1] + lab.bbox[3]) / 2
@@ -472,20 +473,37 @@ def _cells_after(page: PageText, i: int) -> tuple[list[int], bool]:
         ln = page.lines[j]
         return abs((ln.bbox[1] + ln.bbox[3]) / 2 - cy)
 
-    right = sorted(
-        (j for j, ln in enumerate(page.lines) if j != i and ln.bbox[0] >= lab.bbox[2] - 0.01 and dy(j) < 1.5 * h),
-        key=lambda j: (round(dy(j) / h, 1), page.lines[j].bbox[0]),
-    )
+    right = [j for j, ln in enumerate(page.lines) if j != i and ln.bbox[0] >= lab.bbox[2] - 0.01]
     if right:
-        first_column = min(page.lines[j].bbox[0] for j in right)
-        near = [j for j in right if page.lines[j].bbox[0] < first_column + 0.04]  # the value column, not farther ones
-        on_row = [j for j in near if dy(j) < 0.6 * h]
-        return near, len(on_row) == 1 and len(near) == 1
+        column = min(page.lines[j].bbox[0] for j in right if dy(j) < 1.5 * h) if any(dy(j) < 1.5 * h for j in right) else None
+        if column is not None:
+            drift = _tilt(page) * (column - lab.bbox[2])
+            near = sorted(
+                (j for j in right if page.lines[j].bbox[0] < column + 0.04 and dy(j) < 0.6 * h + drift),
+                key=lambda j: (dy(j), page.lines[j].bbox[0]),
+            )
+            if near:
+                return near, len(near) == 1
     below = [
         j for j, ln in enumerate(page.lines)
         if 0 <= ln.bbox[1] - lab.bbox[3] < 1.5 * h and ln.bbox[0] < lab.bbox[2] and ln.bbox[2] > lab.bbox[0]
     ]
     return sorted(below, key=lambda j: page.lines[j].bbox[1])[:1], True
+
+
+def _tilt(page: PageText) -> float:
+    """How far a line drifts vertically per unit of width (page fractions): a line photographed at a
+    tilt has a taller upright box than a straight line of the same type size."""
+    heights = sorted(ln.bbox[3] - ln.bbox[1] for ln in page.lines)
+    if not heights:
+        return 0.0
+    typical = heights[len(heights) // 2]
+    slopes = sorted(
+        max(0.0, (ln.bbox[3] - ln.bbox[1]) - typical) / (ln.bbox[2] - ln.bbox[0])
+        for ln in page.lines
+        if ln.bbox[2] - ln.bbox[0] > 0.3 and (ln.bbox[3] - ln.bbox[1]) < 3 * typical
+    )
+    return slopes[len(slopes) // 2] if slopes else 0.0
 
 
 def _by_sentence(page: PageText) -> NameReading | None:
