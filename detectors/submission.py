@@ -100,4 +100,5 @@ def _window_item(rules: SubmissionRules) -> str:
 
 def _fmt(dt: datetime) -> str:
     """Beijing time, as the notices state their times."""
-    return dt.astimezone(CHINA_TZ).strftime("%Y年%m月%d日%H:%M")
+    dt = dt.astimezone(CHINA_TZ)
+    return f"{dt.year}年{dt.month}月{dt.day}日{dt.hour:02d}:{dt.minute:02d}"

@@ -181,6 +181,7 @@ def rating_in(text: str) -> tuple[str | None, bool]:
 
 def appraisal_records(lines: Sequence[Located]) -> list[RatingRecord]:
     """Year/rating pairs of one appraisal document (one form per year, or one form for several years)."""
+    lines = _join_touching(lines)
     ratings: list[tuple[Located, str | None, bool]] = []
     years: list[tuple[Located, int, bool]] = []
     for loc in lines:
@@ -225,6 +226,39 @@ def appraisal_records(lines: Sequence[Located]) -> list[RatingRecord]:
         if s and y not in records:
             records[y] = RatingRecord(y, None, yl.page, yl.line.bbox, yl.line.text)
     return sorted(records.values(), key=lambda r: r.year)
+
+
+def _join_touching(lines: Sequence[Located], gap: float = 0.015) -> list[Located]:
+    """Pieces of one line that touch on its row joined into one (a PDF text layer splits a tick-box
+    row into "□ 优秀" | "☑" | "合格 □ 基本合格", and a tick belongs to the word after it)."""
+    rows: list[list[Located]] = []
+    for loc in sorted(lines, key=lambda lc: (lc.page, (lc.line.bbox[1] + lc.line.bbox[3]) / 2)):
+        row = next((r for r in reversed(rows[-3:]) if r[0].page == loc.page and _same_row(r[0].line.bbox, loc.line.bbox)), None)
+        if row is None:
+            rows.append([loc])
+        else:
+            row.append(loc)
+    out: list[Located] = []
+    for row in rows:
+        pieces: list[Located] = []
+        for loc in sorted(row, key=lambda lc: lc.line.bbox[0]):
+            prev = pieces[-1] if pieces else None
+            if prev is not None and -0.005 <= loc.line.bbox[0] - prev.line.bbox[2] <= gap:
+                a, b = prev.line.bbox, loc.line.bbox
+                pieces[-1] = Located(
+                    loc.page,
+                    prev.line.model_copy(
+                        update={
+                            "text": prev.line.text + loc.line.text,
+                            "bbox": (a[0], min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])),
+                            "confidence": min(prev.line.confidence, loc.line.confidence),
+                        }
+                    ),
+                )
+            else:
+                pieces.append(loc)
+        out += pieces
+    return out
 
 
 def _same_row(a: BBox, b: BBox) -> bool:

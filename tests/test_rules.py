@@ -327,7 +327,7 @@ def test_too_many_attempts_quotes_its_own_notice(track, attempt, quoted, clause,
 @pytest.mark.parametrize(
     ("submitted_at", "says", "clause", "window"),
     [
-        ("2025-05-06T09:00:00+08:00", "早于申报系统开放受理的2025年05月06日11:00", "一、申报时间", "before_open"),
+        ("2025-05-06T09:00:00+08:00", "早于申报系统开放受理的2025年5月6日11:00", "一、申报时间", "before_open"),
         ("2025-11-16T09:00:00+08:00", "已过2025年11月15日18:00的申报截止时间", "六、（一）", "after_deadline"),
     ],
 )
