@@ -13,6 +13,10 @@ characters, so two pages are judged on both:
   within ``text_max_distance``, or the texts nearly identical;
 - their look alone, when neither carries text (a photo): fingerprints within ``image_max_distance``.
 
+Numbers must agree exactly: a digit the OCR reads differently on a recapture cannot be told from
+the next serial number of one series by the text, so such a recapture (dense small digits, e.g. an
+invoice) is missed rather than two certificates of a series flagged.
+
 Pages of one file are not compared with each other (a multi-page document's pages are its own).
 Raised on the later copy in manifest order; the message names the other. Works on readings
 already made: nothing is read again.
@@ -134,8 +138,8 @@ def same_page(a: _Page, b: _Page, cfg: DuplicateConfig) -> dict | None:
     """Evidence that ``b`` is ``a`` captured again, or None."""
     dist = fingerprint.distance(a.page.fingerprint, b.page.fingerprint)
     short_a, short_b = len(a.text) < cfg.min_text_chars, len(b.text) < cfg.min_text_chars
-    if short_a and short_b:
-        if dist is not None and dist <= cfg.image_max_distance and a.numbers == b.numbers:
+    if short_a and short_b:  # a photo: its look decides (a stray digit read off it is noise)
+        if dist is not None and dist <= cfg.image_max_distance:
             return {"distance": dist, "by": "image"}
         return None
     if short_a or short_b or a.numbers != b.numbers:

@@ -397,3 +397,8 @@ def test_hostile_text_gives_an_answer_not_a_crash(text):
     result = check_packet(m, RULES[m.track], files, PACKET_CHECKS)
     assert not any(f.code == FindingCode.SCREENING_ERROR for f in result.findings)
     assert {c.item for c in result.checklist} >= {holder_names.ITEM, id_card.ITEM, duplicates.ITEM, document_dates.ITEM}
+
+
+def test_a_stray_digit_read_off_a_photo_does_not_hide_its_copy():
+    a, b = one("photo", "p1.jpg", ["25"], fp=fp(0)), one("id_card_portrait", "p2.jpg", [], fp=fp(14))
+    assert len(run(duplicates.check, "initial_junior", [a, b]).findings) == 1
