@@ -21,7 +21,7 @@ from pipeline.models import BBox, Finding, FindingCode, Page, TextLine
 from pipeline.screen import PageContext
 
 _SEPARATORS = re.compile(r"[·•・‧.\-－_·]")
-_ADMIN_PREFIX = re.compile(r"^(新疆维吾尔自治区|新疆|自治区|乌鲁木齐市|乌鲁木齐|[\u4e00-\u9fff]{2,4}(区|县|市))")
+_ADMIN_PREFIX = re.compile(r"^(?:新疆维吾尔自治区|新疆|自治区|乌鲁木齐市|乌鲁木齐|[\u4e00-\u9fff]{2,4}?(?:地区|自治州|区|县|市))+")
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,14 @@ def variants_of_name(name: str) -> list[tuple[str, float]]:
     if len(parts) > 1:
         out += [(p, 0.9) for p in parts]
     return out
+
+
+def distinctive_part(org: str) -> str:
+    """An organisation's name without its administrative prefix (乌鲁木齐市第十中学 -> 第十中学): what
+    tells it apart from every other body of the same city."""
+    whole = normalize(org)
+    short = _ADMIN_PREFIX.sub("", whole)
+    return short if len(short) >= 2 else whole
 
 
 def variants_of_employer(employer: str) -> list[tuple[str, float]]:

@@ -68,7 +68,7 @@ def test_school_seal_on_a_diploma_is_not_the_employers(context, engines):
 
 
 def test_unreadable_seal_counts_on_employer_issued_material_only(base, context, engines):
-    img = S.blur(S.draw_seal(base, EMPLOYER, center=(0.7, 0.4)), 2.5)  # the ring is there, its text is not readable
+    img = S.blur(S.draw_seal(base, EMPLOYER, center=(0.7, 0.4)), 4.0)  # the ring is there, its text is not readable
     text, _ = seals.read_seal(img, seals.find_seals(img, CFG)[0], engines.ocr)
     assert not seals.names_employer(text, EMPLOYER, CFG)
     assert [f.code for f in detect(img, Slot.unit_publicity, context, engines)] == [FindingCode.UNMASKED_SEAL]
