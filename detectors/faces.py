@@ -11,12 +11,12 @@ it. Each eye is judged on a patch around its landmark:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
-
 import cv2
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from pipeline import facefind, orientation
+from pipeline.facefind import Face
 from pipeline.models import BBox, Finding, FindingCode, Page
 from pipeline.screen import PageContext
 
@@ -44,46 +44,35 @@ class FaceConfig(BaseModel):
     detail_ratio: float = Field(0.12, description="eye detail / nose-mouth detail below which the eye is smeared out")
 
 
-@dataclass(frozen=True)
-class Face:
-    box: tuple[float, float, float, float]  # pixels of the page image
-    confidence: float
-    eyes: tuple[tuple[float, float], tuple[float, float]]
-    nose: tuple[float, float]
-    mouth: tuple[tuple[float, float], tuple[float, float]]
-
-
-@lru_cache(maxsize=1)
-def _detector():  # noqa: ANN202
-    import yuface
-
-    return yuface
-
-
 def find_faces(image: np.ndarray, cfg: FaceConfig) -> list[Face]:
+    return facefind.find_faces(image, min_confidence=cfg.min_confidence, side_px=cfg.detect_side_px, min_face_px=cfg.min_face_px)
+
+
+def faces_on_page(image: np.ndarray, cfg: FaceConfig) -> list[tuple[np.ndarray, Face, BBox]]:
+    """Every face on a page, whichever way up it was pasted or scanned: (the page turned so the face
+    is upright, the face in it, its box on the page as given). One face found two ways counts once."""
+    out: list[tuple[np.ndarray, Face, BBox]] = []
     h, w = image.shape[:2]
-    s = min(1.0, cfg.detect_side_px / max(h, w))
-    small = image if s == 1.0 else cv2.resize(image, (round(w * s), round(h * s)), interpolation=cv2.INTER_AREA)
-    if small.ndim == 2:
-        small = cv2.cvtColor(small, cv2.COLOR_GRAY2BGR)
-    confs, boxes, marks = _detector().detect(np.ascontiguousarray(small), conf=cfg.min_confidence)
-    faces = []
-    for c, b, lm in zip(confs, boxes, marks, strict=True):
-        if min(b[2], b[3]) < cfg.min_face_px:
+    for turn, face in facefind.faces_any_way_up(
+        image, min_confidence=cfg.min_confidence, side_px=cfg.detect_side_px, min_face_px=cfg.min_face_px
+    ):
+        x0, y0, x1, y1 = facefind.box_on_original(face, turn, image.shape)
+        box = (max(0.0, x0 / w), max(0.0, y0 / h), min(1.0, x1 / w), min(1.0, y1 / h))
+        same = [i for i, (_, f, b) in enumerate(out) if _iou(b, box) > 0.3]
+        if same:
+            if face.confidence > out[same[0]][1].confidence:
+                out[same[0]] = (orientation.turn(image, turn), face, box)
             continue
-        p = [(float(lm[i]) / s, float(lm[i + 1]) / s) for i in range(0, 10, 2)]
-        x, y, bw, bh = (float(v) / s for v in b)
-        if not _plausible(p, (x, y, bw, bh)):
-            continue
-        faces.append(Face((x, y, x + bw, y + bh), float(c) / 100, (p[0], p[1]), p[2], (p[3], p[4])))
-    return faces
+        out.append((orientation.turn(image, turn), face, box))
+    return out
 
 
-def _plausible(p: list[tuple[float, float]], box: tuple[float, float, float, float]) -> bool:
-    """Eyes side by side above the nose, the nose above the mouth, all inside the face."""
-    (lx, ly), (rx, ry), (nx, ny), (mlx, mly), (mrx, mry) = p
-    eye_dist = rx - lx
-    return eye_dist > 0.2 * box[2] and max(ly, ry) < ny < (mly + mry) / 2 + 1 and abs(ly - ry) < 0.5 * eye_dist
+def _iou(a: BBox, b: BBox) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
 
 
 @dataclass(frozen=True)
@@ -157,21 +146,21 @@ def _rel(box: tuple[float, float, float, float], image: np.ndarray) -> BBox:
 
 
 def detect_eyes(page: Page, ctx: PageContext) -> list[Finding]:
-    """Review track: every face on every page must have both eyes covered."""
+    """Review track: every face on every page must have both eyes covered (a photo pasted onto a
+    page sideways too)."""
     if not ctx.notice.masking_required:
         return []
     cfg = ctx.config_for("faces", FaceConfig)
-    gray = cv2.cvtColor(page.image, cv2.COLOR_BGR2GRAY)
     out = []
-    for face in find_faces(page.image, cfg):
-        states = eye_states(gray, face, cfg)
+    for upright, face, box in faces_on_page(page.image, cfg):
+        states = eye_states(cv2.cvtColor(upright, cv2.COLOR_BGR2GRAY), face, cfg)
         open_eyes = [s for s in states if s.visible]
         if open_eyes:
             out.append(
                 page.finding(
                     FindingCode.UNMASKED_EYES,
                     f"照片眼部未遮盖（{len(open_eyes)}只眼睛可见），请使用遮盖工具遮盖双眼",
-                    bbox=_rel(face.box, page.image),
+                    bbox=box,
                     evidence={"face_score": round(face.confidence, 2), "eyes": [s.reason for s in states], "score": round(face.confidence, 2)},
                 )
             )

@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 _ROOT = Path(__file__).resolve().parent.parent
-READING_MODULES = ("pipeline/documents.py", "pipeline/ocr.py", "pipeline/orientation.py")
+READING_MODULES = ("pipeline/documents.py", "pipeline/ocr.py", "pipeline/orientation.py", "pipeline/facefind.py")
 """The code between a file's bytes and the text read off a page (the costly, cacheable part)."""
 
 

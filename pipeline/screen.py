@@ -43,6 +43,7 @@ from pipeline.models import (
 )
 from pipeline.ocr import OcrEngine
 from pipeline.orientation import OrientationModel, turn, turn_box
+from pipeline.orientation import choose as choose_orientation
 from pipeline.packet import FileSource, Packet
 from pipeline.rules import Notice
 
@@ -110,16 +111,20 @@ class ScreenResult:
 # ---------------------------------------------------------------- pages
 
 
-def read_page(src: SourcePage, engines: Engines, options: ScreenOptions) -> PageReading:
-    """Turn a decoded page upright and read its text once (text layer, OCR, or both): the costly part."""
-    rotation, score = engines.orientation.correction(src.image)
-    if score < engines.min_orientation_score:
-        rotation = 0
+def read_page(src: SourcePage, engines: Engines, options: ScreenOptions, photo: bool = False) -> PageReading:
+    """Turn a decoded page upright and read its text once (text layer, OCR, or both): the costly part.
+
+    A photograph is upright when its face is; a page the orientation model is unsure of is read the
+    likely ways and kept the way it reads best (that reading is the page's OCR, not done twice).
+    """
+    layer = _uses_layer(src, src.words, options)
+    choice, lines = choose_orientation(src.image, engines.orientation, photo=photo, read=None if layer else engines.ocr.read)
+    rotation = choice.rotation
     words = tuple(ln.model_copy(update={"bbox": turn_box(ln.bbox, rotation)}) for ln in src.words)
-    if _uses_layer(src, words, options):
-        return PageReading(rotation=rotation, score=score, lines=words)
-    ocr = _drop_overlapping(engines.ocr.read(turn(src.image, rotation)), words)
-    return PageReading(rotation=rotation, score=score, lines=words + tuple(ocr))
+    if layer:
+        return PageReading(rotation=rotation, score=choice.score, lines=words)
+    ocr = _drop_overlapping(lines if lines is not None else engines.ocr.read(turn(src.image, rotation)), words)
+    return PageReading(rotation=rotation, score=choice.score, lines=words + tuple(ocr))
 
 
 def _uses_layer(src: SourcePage, words: tuple[TextLine, ...], options: ScreenOptions) -> bool:
@@ -131,7 +136,7 @@ def prepare_page(
     src: SourcePage, slot: Slot, file: str, engines: Engines, options: ScreenOptions, reading: PageReading | None = None
 ) -> Page:
     """An upright page with its text (read now, or as read before) and its quality measures."""
-    reading = reading or read_page(src, engines, options)
+    reading = reading or read_page(src, engines, options, photo=slot is Slot.photo)
     rotation, score, lines = reading.rotation, reading.score, reading.lines
     image = turn(src.image, rotation)
     use_layer = _uses_layer(src, tuple(ln for ln in lines if ln.source == "pdf"), options)
@@ -378,7 +383,7 @@ def screen_document_page(
         src = doc.page(number)
         reading = _cached(cache, keys.reading, PageReading) if keys else None
         if reading is None:
-            reading = read_page(src, engines, options)
+            reading = read_page(src, engines, options, photo=ctx.slot is Slot.photo)
             if keys:
                 cache_save(cache, keys.reading, reading.model_dump_json().encode())
         result = screen_page(src, ctx, engines, detectors, options, doc.name, reading)
@@ -395,7 +400,7 @@ def page_keys_for(doc: Document, number: int, ctx: PageContext, engines: Engines
         doc.sha256,
         number,
         engine=f"{engines.ocr.name}|{engines.orientation.name}|{engines.min_orientation_score}",
-        options=options.model_dump_json(),
+        options=options.model_dump_json() + ("|photo" if ctx.slot is Slot.photo else ""),  # a photo is turned by its face
         context=digest(ctx.manifest.model_dump_json(), ctx.slot, doc.name, ctx.notice.version),
     )
 
