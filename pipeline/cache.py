@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from pipeline.build import code_digest, digest, reading_digest
-from pipeline.models import Frozen, TextLine
+from pipeline.models import BBox, Frozen, TextLine
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +49,7 @@ class PageReading(Frozen):
     rotation: int
     score: float
     lines: tuple[TextLine, ...]
+    unread: tuple[BBox, ...] = ()  # where the detector found text the recogniser could not read
 
 
 @dataclass(frozen=True)

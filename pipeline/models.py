@@ -202,6 +202,7 @@ class Page:
     scale: float = 1.0  # working pixels per original pixel
     dpi: float | None = None
     metrics: dict[str, float] = field(default_factory=dict)
+    unread: tuple[BBox, ...] = ()  # text found but not readable (boxes on the upright page)
 
     @property
     def text(self) -> str:

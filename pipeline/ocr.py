@@ -24,8 +24,10 @@ log = logging.getLogger(__name__)
 class OcrEngine(Protocol):
     name: str
 
-    def read(self, image: np.ndarray) -> list[TextLine]:
-        """Text lines of an upright BGR image, boxes relative to the image."""
+    def read(self, image: np.ndarray, keep_unread: bool = False) -> list[TextLine]:
+        """Text lines of an upright BGR image, boxes relative to the image. With ``keep_unread``,
+        text the detector found but the recogniser could not read comes too, as lines with no
+        text and their low confidence (a blurred page still shows where its text is)."""
         ...
 
     def read_line(self, image: np.ndarray) -> tuple[str, float]:
@@ -44,7 +46,7 @@ class RapidOcrEngine:
         params = {
             "Global.log_level": "error",
             "Global.use_cls": False,
-            "Global.text_score": min_score,
+            "Global.text_score": 0.0,  # every line found; those read with less than min_score are told apart below
         }
         if threads > 0:
             params["EngineConfig.onnxruntime.intra_op_num_threads"] = threads
@@ -52,9 +54,10 @@ class RapidOcrEngine:
         # options stick to a RapidOCR object, so single lines get their own recognition-only engine
         self._line_engine = RapidOCR(params=params | {"Global.use_det": False})
         self._lock = threading.Lock()  # one onnxruntime session; calls are serialised per engine
+        self.min_score = min_score
         self.name = f"rapidocr-{version('rapidocr')}/PP-OCRv6-small"
 
-    def read(self, image: np.ndarray) -> list[TextLine]:
+    def read(self, image: np.ndarray, keep_unread: bool = False) -> list[TextLine]:
         h, w = image.shape[:2]
         if h < 8 or w < 8:
             return []
@@ -65,13 +68,15 @@ class RapidOcrEngine:
         lines = []
         for box, text, score in zip(out.boxes, out.txts, out.scores, strict=True):
             text = str(text).strip()
-            if not text:
+            score = float(min(1.0, max(0.0, score)))
+            read = bool(text) and score >= self.min_score
+            if not read and not keep_unread:
                 continue
             pts = np.asarray(box, dtype=np.float64)
             x0, y0 = pts.min(axis=0)
             x1, y1 = pts.max(axis=0)
             rel = (max(0.0, x0 / w), max(0.0, y0 / h), min(1.0, x1 / w), min(1.0, y1 / h))
-            lines.append(TextLine(text=text, bbox=rel, confidence=float(min(1.0, max(0.0, score))), source="ocr"))
+            lines.append(TextLine(text=text if read else "", bbox=rel, confidence=score if read else min(score, self.min_score * 0.99), source="ocr"))
         return lines
 
 

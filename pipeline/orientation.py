@@ -157,7 +157,7 @@ def choose(
 
 def _reads_well(lines: list[TextLine], legible: float) -> bool:
     """Plenty of text read with high confidence across the page: the way up the model thought."""
-    confident = [ln.confidence for ln in lines if ln.confidence >= 0.6]
+    confident = [ln.confidence for ln in lines if ln.text and ln.confidence >= 0.6]
     return legible >= 4 * MIN_TEXT_CHARS and bool(confident) and float(np.mean(confident)) >= 0.92
 
 
@@ -168,5 +168,5 @@ def _legibility(lines: list[TextLine], aspect: float) -> float:
     return sum(
         len(ln.text) * ln.confidence
         for ln in lines
-        if ln.confidence >= 0.6 and (ln.bbox[2] - ln.bbox[0]) * aspect >= (ln.bbox[3] - ln.bbox[1]) or len(ln.text) == 1 and ln.confidence >= 0.6
+        if ln.text and ln.confidence >= 0.6 and ((ln.bbox[2] - ln.bbox[0]) * aspect >= (ln.bbox[3] - ln.bbox[1]) or len(ln.text) == 1)
     )

@@ -118,13 +118,19 @@ def read_page(src: SourcePage, engines: Engines, options: ScreenOptions, photo: 
     likely ways and kept the way it reads best (that reading is the page's OCR, not done twice).
     """
     layer = _uses_layer(src, src.words, options)
-    choice, lines = choose_orientation(src.image, engines.orientation, photo=photo, read=None if layer else engines.ocr.read)
+
+    def read(image: np.ndarray) -> list[TextLine]:
+        return engines.ocr.read(image, keep_unread=True)
+
+    choice, lines = choose_orientation(src.image, engines.orientation, photo=photo, read=None if layer else read)
     rotation = choice.rotation
     words = tuple(ln.model_copy(update={"bbox": turn_box(ln.bbox, rotation)}) for ln in src.words)
     if layer:
         return PageReading(rotation=rotation, score=choice.score, lines=words)
-    ocr = _drop_overlapping(lines if lines is not None else engines.ocr.read(turn(src.image, rotation)), words)
-    return PageReading(rotation=rotation, score=choice.score, lines=words + tuple(ocr))
+    found = lines if lines is not None else read(turn(src.image, rotation))
+    ocr = _drop_overlapping([ln for ln in found if ln.text], words)
+    unread = tuple(ln.bbox for ln in found if not ln.text)
+    return PageReading(rotation=rotation, score=choice.score, lines=words + tuple(ocr), unread=unread)
 
 
 def _uses_layer(src: SourcePage, words: tuple[TextLine, ...], options: ScreenOptions) -> bool:
@@ -142,7 +148,7 @@ def prepare_page(
     use_layer = _uses_layer(src, tuple(ln for ln in lines if ln.source == "pdf"), options)
     gray = quality.gray_of(image)
     h = image.shape[0]
-    line_h = quality.text_height(lines, h)
+    line_h = quality.text_height(lines, h) or quality.box_height(reading.unread, h)
     small_h = quality.small_text_height(lines, h)
     exposure = quality.exposure(gray)
     ocr_lines = [ln for ln in lines if ln.source == "ocr"]
@@ -152,6 +158,10 @@ def prepare_page(
         "orig_width": image.shape[1] / src.scale,
         "orig_height": image.shape[0] / src.scale,
         "ocr_confidence": float(np.mean([ln.confidence for ln in ocr_lines])) if ocr_lines else 0.0,
+        "legible_fraction": quality.legible_fraction(lines, reading.unread),
+        "unread_ink": quality.unread_ink(gray, lines),
+        "page_blur_px": quality.blur_px(gray, None),
+        "unread_boxes": float(len(reading.unread)),
         **exposure,
     }
     if small_h is not None:
@@ -169,6 +179,7 @@ def prepare_page(
         scale=src.scale,
         dpi=src.dpi,
         metrics=metrics,
+        unread=reading.unread,
     )
 
 

@@ -189,3 +189,41 @@ def engravings(seed: int = 0) -> list[Engraving]:
             )
         )
     return out
+
+
+def mask_eyes(img: np.ndarray, face: dict, how: str, size: float = 1.0, which: str = "both") -> np.ndarray:
+    """Cover the eyes of ``face`` (``left_eye``/``right_eye`` points, as in realdev's labels) as an
+    applicant's masking tool would: a black, white or coloured bar of relative height ``size``, a
+    mosaic, a blur, dark lenses; ``which="left"`` covers the subject's right eye only."""
+    (lx, ly), (rx, ry) = face["left_eye"], face["right_eye"]
+    d = float(np.hypot(rx - lx, ry - ly))
+    out = img.copy()
+    angle = np.degrees(np.arctan2(ry - ly, rx - lx))
+    cx, cy = (lx + rx) / 2, (ly + ry) / 2
+    if which == "left":
+        cx, cy = lx, ly
+    half_w = (0.95 * d) if which == "both" else 0.45 * d
+    half_h = 0.22 * d * size
+    box = cv2.boxPoints(((cx, cy), (2 * half_w, 2 * half_h), angle)).astype(np.int32)
+    region = np.zeros(img.shape[:2], np.uint8)
+    cv2.fillPoly(region, [box], 255)
+    sel = region > 0
+    if how in ("bar", "white", "colour"):
+        colour = {"bar": (0, 0, 0), "white": (255, 255, 255), "colour": (40, 40, 200)}[how]
+        out[sel] = colour
+    elif how == "mosaic":
+        x, y, w, h = cv2.boundingRect(box)
+        x, y = max(0, x), max(0, y)
+        roi = out[y : y + h, x : x + w]
+        bs = max(2, int(d * size / 5))
+        small = cv2.resize(roi, (max(1, roi.shape[1] // bs), max(1, roi.shape[0] // bs)), interpolation=cv2.INTER_AREA)
+        block = cv2.resize(small, (roi.shape[1], roi.shape[0]), interpolation=cv2.INTER_NEAREST)
+        m = sel[y : y + h, x : x + w]
+        roi[m] = block[m]
+    elif how == "blur":
+        blurred = cv2.GaussianBlur(out, (0, 0), max(2.0, d * size / 6))
+        out[sel] = blurred[sel]
+    elif how == "lenses":
+        for ex, ey in (face["left_eye"], face["right_eye"]):
+            cv2.ellipse(out, (int(ex), int(ey)), (int(0.32 * d), int(0.22 * d)), angle, 0, 360, (25, 25, 25), -1)
+    return out

@@ -51,9 +51,9 @@ class CountingOcr:
     def calls(self) -> int:
         return self.reads + self.line_reads
 
-    def read(self, image):  # noqa: ANN001, ANN201
+    def read(self, image, **kw):  # noqa: ANN001, ANN003, ANN201
         self.reads += 1
-        return self.inner.read(image)
+        return self.inner.read(image, **kw)
 
     def read_line(self, image):  # noqa: ANN001, ANN201
         self.line_reads += 1
