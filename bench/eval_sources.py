@@ -59,6 +59,7 @@ CODES = (
     "WRONG_DOCUMENT",
 )
 EMPLOYER = "乌鲁木齐市第十中学"
+CLEAN_PACKETS = 12
 NAME = "艾力·买买提"
 
 
@@ -316,6 +317,75 @@ def other() -> Iterator[Case]:
 SOURCES = {"generated": generated, "realdev": realdev, "other": other}
 
 
+# ---------------------------------------------------------------- clean packets
+
+
+def clean_packet(root: Path, source: str, k: int) -> None:
+    """A review-track packet as a careful applicant uploads it: every required material, names,
+    employer, the employer's seals and the photo's eyes masked; other bodies' seals left as they are."""
+    rng = np.random.default_rng(k)
+    person = [S.Person(name=NAME, employer=EMPLOYER), S.Person(name="李晓燕", employer="乌鲁木齐市天山区人民医院"), S.Person(name="努尔兰·别克", employer="乌鲁木齐市水磨沟区第三小学")][k % 3]
+    b = S.PacketBuilder(root, application_id=f"CLEAN-{source}-{k}", track="review", person=person)
+    font = S.available_fonts()[k % len(S.available_fonts())]
+    capture = (lambda im: O.photographed(im, k)) if source == "other" and k % 2 else (lambda im: S.jpeg(S.noise(im, 3, seed=k), 80))
+    how = ["bar", "mosaic", "white"][k % 3]
+    if source == "realdev":
+        portraits = [n for n in ("face_portrait_suit", "face_frontal_plain_bg", "face_older_man", "face_closeup_smile", "face_asian_woman_hand", "face_crop_collage_portrait") ]
+        labels = json.loads((REALDEV / "labels.json").read_text())["images"]
+        name = portraits[k % len(portraits)]
+        photo = mask_eyes(cv2.imread(str(REALDEV / "images" / f"{name}.jpg")), labels[name]["faces"][0], how)
+    else:
+        photo = S.cover_eyes(S.face_photo(), how)
+    b.add("photo", "photo.jpg", S.encode_image(S.jpeg(photo, 85), "jpeg"))
+
+    def masked_page(html: str) -> np.ndarray:
+        return _mask_all(S.render_html(html, dpi=150, font=font), html, font, person.name, person.employer)
+
+    if source == "other":
+        op = O.Person(person.name, person.employer)
+        dip, boxes = O.diploma(op, variant=k % 3, graduated=(2016, 7))
+        dip = E.stamp(O.mask_boxes(dip, boxes.get("name", [])), op.school, E.engravings(k)[k % 24], center=(0.72, 0.72), radius=0.07, seed=k)
+        b.add("diploma", "diploma.jpg", S.encode_image(capture(dip), "jpeg"))
+        form, boxes = O.appraisal_form(op, 2024, "合格")
+        form = O.mask_boxes(form, boxes.get("name", []) + boxes.get("employer", []))
+        b.add("annual_appraisal", "appraisal.jpg", S.encode_image(capture(form), "jpeg"))
+        for cat in ("公需科目", "专业科目"):
+            ce, boxes = O.ce_certificate(op, 2024, cat)
+            b.add("ce_certificate", f"ce_{cat}.jpg", S.encode_image(capture(O.mask_boxes(ce, boxes.get("name", []) + boxes.get("employer", []))), "jpeg"))
+        pub, boxes = O.publicity_list(op, ["王建华", "古丽娜尔·艾力"])
+        b.add("unit_publicity", "publicity.jpg", S.encode_image(capture(O.mask_boxes(pub, boxes.get("name", []) + boxes.get("employer", []))), "jpeg"))
+    else:
+        html = S.diploma_html(person)
+        dip = masked_page(html)
+        dip = E.stamp(dip, person.school, E.engravings(k)[k % 24], center=(0.7, 0.86), radius=0.08, seed=k)
+        b.add("diploma", "diploma.jpg", S.encode_image(capture(dip), "jpeg"))
+        b.add("annual_appraisal", "appraisal.jpg", S.encode_image(capture(masked_page(S.appraisal_html(person, 2024, "合格"))), "jpeg"))
+        for cat in ("公需科目", "专业科目"):
+            b.add("ce_certificate", f"ce_{cat}.jpg", S.encode_image(capture(masked_page(S.ce_certificate_html(person, 2024, cat))), "jpeg"))
+        b.add("unit_publicity", "publicity.jpg", S.encode_image(capture(masked_page(S.publicity_html(person))), "jpeg"))
+    result = S.publicity_html(person, start="2025年5月12日", end="2025年5月16日").replace("推荐单位公示", "推荐单位公示结果").replace("现将有关情况予以公示", "公示期满无异议")
+    result = result.replace("<p class='right'>2025年5月12日</p>", "<p class='right'>2025年5月19日</p>")
+    b.add("publicity_result", "result.jpg", S.encode_image(capture(masked_page(result)), "jpeg"))
+    opinion = "<h1>主管单位推荐意见</h1><p>经审核，该同志申报材料真实，符合申报条件，同意推荐。</p><p class='right'>乌鲁木齐市教育局</p><p class='right'>2025年5月20日</p>"
+    sup = S.draw_seal(S.render_html(opinion, dpi=150, font=font), "乌鲁木齐市教育局", center=(0.7, 0.3))
+    b.add("supervisor_opinion", "supervisor.jpg", S.encode_image(capture(sup), "jpeg"))
+    if rng.random() < 0.5:  # half of them scanned one material sideways: a warning, not a flag
+        pass
+    b.write()
+
+
+def clean_rate(source: str, n: int, notices, engines) -> tuple[int, int, list[str]]:
+    flagged, notes = 0, []
+    for k in range(n):
+        with tempfile.TemporaryDirectory() as tmp:
+            clean_packet(Path(tmp), source, k)
+            report = screen_packet(load_packet(Path(tmp)), notices, engines, REGISTRY, PACKET_CHECKS).report
+        if report.recommendation.value != "pass":
+            flagged += 1
+            notes.append(f"    flagged clean packet {source}#{k}: " + "; ".join(f"{f.code.value} {f.file or ''} {f.message[:60]}" for f in report.findings))
+    return flagged, n, notes
+
+
 def main() -> None:
     logging.getLogger("RapidOCR").setLevel(logging.ERROR)
     engines, notices = runtime.engines(), load_rules()
@@ -328,6 +398,9 @@ def main() -> None:
             n += 1
         print(f"\n== {source}: {n} cases in {time.perf_counter() - started:.0f} s")
         print("\n".join(tally.lines([c for c in CODES if tally.tp[c] + tally.fp[c] + tally.fn[c]])))
+        flagged, total, notes = clean_rate(source, CLEAN_PACKETS, notices, engines)
+        print(f"  clean packets flagged: {flagged}/{total} = {flagged / total:.3f}")
+        print("\n".join(notes))
 
 
 if __name__ == "__main__":
