@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import tempfile
 import time
@@ -201,7 +202,7 @@ def realdev() -> Iterator[Case]:
                 continue
             crop = _crop(img, seal["bbox_px"], 0.04)
             page = _paste_multiply(base, crop, (0.55, 0.7))
-            text = (seal.get("text") or "").split("/")[0].split("(")[0].split("（")[0].strip()
+            text = _leading_han(seal.get("text") or "")
             if seal["legible"] and text and "…" not in text:
                 yield Case(f"{name} seal {k}, the employer's", "annual_appraisal", page, {"UNMASKED_SEAL"}, ("UNMASKED_SEAL",), applicant={"employer": text})
                 yield Case(f"{name} seal {k}, another body's", "annual_appraisal", page, set(), ("UNMASKED_SEAL",))
@@ -220,8 +221,8 @@ def realdev() -> Iterator[Case]:
             yield Case(f"{name} name {person['text']} masked", "unit_publicity", masked, set(), ("UNMASKED_NAME",), applicant={"name": person["text"]})
         for k, org in enumerate(lab.get("orgs_visible", [])):
             text = org["text"]
-            if len(text) < 4 or not _is_han(text[0]):
-                continue
+            if len(text) < 4 or not _is_han(text[0]) or _inside_any(org["bbox_px"], [x["bbox_px"] for x in lab.get("seals", [])]):
+                continue  # a name on a seal is the seal's finding (UNMASKED_SEAL subsumes it)
             yield Case(f"{name} org {text}", "unit_publicity", img, {"UNMASKED_EMPLOYER"}, ("UNMASKED_EMPLOYER",), applicant={"employer": text})
             masked = img
             for other in lab.get("orgs_visible", []):
@@ -257,6 +258,17 @@ def _paste_multiply(page: np.ndarray, patch: np.ndarray, at: tuple[float, float]
 def _rel(box: list[int], img: np.ndarray, pad: float) -> tuple[float, float, float, float]:
     h, w = img.shape[:2]
     return (box[0] / w - pad, box[1] / h - pad, box[2] / w + pad, box[3] / h + pad)
+
+
+def _leading_han(label: str) -> str:
+    """The unit's name in a seal's label ("北京中导开源科技有限公司 — star in centre" -> the name)."""
+    m = re.match(r"[\u4e00-\u9fff]+", label.strip())
+    return m.group(0) if m else ""
+
+
+def _inside_any(box: list[int], others: list[list[int]]) -> bool:
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    return any(o[0] <= cx <= o[2] and o[1] <= cy <= o[3] for o in others)
 
 
 def _is_han(ch: str) -> bool:

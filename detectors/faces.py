@@ -37,6 +37,11 @@ class FaceConfig(BaseModel):
         0.7, description="detector score for the 2025 certificate photo's face: a missing face is the finding there, so a doubtful one counts"
     )
     detect_side_px: int = Field(960, description="pages are searched at most this large (the detector's design size)")
+    min_eye_px: float = Field(
+        20,
+        description="eye distance (page pixels) below which a face is too small to tell a covered eye from an open one: on "
+        "masked real faces with eyes 10-19 px apart (group photos) the eyes were judged open 3-5 times as often as on larger ones",
+    )
     min_face_px: int = Field(16, description="smaller detections (at detection size) are specks, not faces")
     eye_patch: float = Field(0.28, description="half-size of the patch around an eye, as a share of the eye distance")
     uniform_std: float = Field(9.0, description="grey-level spread below which an eye patch is a painted box")
@@ -180,6 +185,8 @@ def detect_eyes(page: Page, ctx: PageContext) -> list[Finding]:
     cfg = ctx.config_for("faces", FaceConfig)
     out = []
     for upright, face, box in faces_on_page(page.image, cfg):
+        if face.eye_distance < cfg.min_eye_px:
+            continue  # too small to judge either way
         states = eye_states(cv2.cvtColor(upright, cv2.COLOR_BGR2GRAY), face, cfg)
         open_eyes = [s for s in states if s.visible]
         if open_eyes:
@@ -194,6 +201,14 @@ def detect_eyes(page: Page, ctx: PageContext) -> list[Finding]:
     return out
 
 
+def _eyes_covered(gray: np.ndarray, face: Face, cfg: FaceConfig) -> bool:
+    states = eye_states(gray, face, cfg.model_copy(update={"model_open": 0.0}))
+    if not any(not s.visible for s in states):
+        return False
+    p_open = eye_model().open_probability(gray, face)
+    return any(not s.visible and (s.reason == "box" or p < cfg.model_open) for s, p in zip(states, p_open, strict=True))
+
+
 def detect_photo(page: Page, ctx: PageContext) -> list[Finding]:
     """2025 tracks: the certificate photo shows exactly one clear face, eyes visible."""
     if ctx.notice.masking_required:
@@ -201,8 +216,9 @@ def detect_photo(page: Page, ctx: PageContext) -> list[Finding]:
     cfg = ctx.config_for("faces", FaceConfig)
     faces = find_faces(page.image, cfg.model_copy(update={"min_confidence": cfg.photo_min_confidence}))
     gray = cv2.cvtColor(page.image, cv2.COLOR_BGR2GRAY)
-    # the eye model is not asked here: taking an open eye for a covered one would return a good photo
-    if len(faces) == 1 and all(s.visible for s in eye_states(gray, faces[0], cfg.model_copy(update={"model_open": 0.0}))):
+    # Taking an open eye for a covered one here would return a good photo: an eye counts as covered
+    # when it is a painted box, or when the measures and the eye model both see no eye.
+    if len(faces) == 1 and not _eyes_covered(gray, faces[0], cfg):
         return []
     if not faces:
         why = "未检测到清晰的人脸"

@@ -28,16 +28,16 @@ def gray_of(image: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
 
 
-def text_height(lines: Sequence[TextLine], image_height: int, min_confidence: float = 0.7) -> float | None:
-    """Median height in pixels of confidently read, horizontal OCR lines (None when too few)."""
-    heights = [
-        (ln.bbox[3] - ln.bbox[1]) * image_height
-        for ln in lines
-        if ln.source == "ocr"
-        and ln.confidence >= min_confidence
-        and (ln.bbox[2] - ln.bbox[0]) > (ln.bbox[3] - ln.bbox[1]) * 0.5
-        and len(ln.text) >= 2
-    ]
+def text_height(lines: Sequence[TextLine], image_height: int, min_confidence: float = 0.7, image_width: int | None = None) -> float | None:
+    """Median letter height in pixels of confidently read OCR lines (None when too few): a line's
+    height, or a vertical line's width (a page written top to bottom)."""
+    width = image_width or image_height
+    heights = []
+    for ln in lines:
+        if ln.source != "ocr" or ln.confidence < min_confidence or len(ln.text) < 2:
+            continue
+        w, h = (ln.bbox[2] - ln.bbox[0]) * width, (ln.bbox[3] - ln.bbox[1]) * image_height
+        heights.append(h if w > 0.5 * h else w)
     if len(heights) < 2:
         return None
     return float(np.median(heights))

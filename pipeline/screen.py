@@ -148,7 +148,7 @@ def prepare_page(
     use_layer = _uses_layer(src, tuple(ln for ln in lines if ln.source == "pdf"), options)
     gray = quality.gray_of(image)
     h = image.shape[0]
-    line_h = quality.text_height(lines, h) or quality.box_height(reading.unread, h)
+    line_h = quality.text_height(lines, h, image_width=image.shape[1]) or quality.box_height(reading.unread, h)
     small_h = quality.small_text_height(lines, h)
     exposure = quality.exposure(gray)
     ocr_lines = [ln for ln in lines if ln.source == "ocr"]
