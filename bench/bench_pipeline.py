@@ -76,7 +76,8 @@ def masking_seconds(packet_dir: Path, engines, notices) -> dict[str, float]:
     """Time of each masking detector over every page, pages prepared (upright, OCRed) beforehand."""
     from dataclasses import replace
 
-    from pipeline.screen import PageContext, ScreenOptions, prepare_page
+    from pipeline.context import PageContext, ScreenOptions
+    from pipeline.reading import prepare_page
 
     packet = load_packet(packet_dir)
     m = packet.manifest

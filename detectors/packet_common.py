@@ -7,7 +7,7 @@ from datetime import date
 from pipeline.extract import Located
 from pipeline.manifest import Manifest, Slot
 from pipeline.models import Finding
-from pipeline.screen import FileResult
+from pipeline.context import FileResult
 
 CLARITY_CODES = {"BLURRY", "LOW_RESOLUTION", "WRONG_DOCUMENT", "SCREENING_ERROR"}
 

@@ -13,16 +13,17 @@ import logging
 import os
 import sys
 import tempfile
+import time
 from datetime import datetime
 from pathlib import Path
 
+from pipeline.context import PageResult, ScreenResult
 from pipeline.errors import PrescreenError
 from pipeline.html import render_html
 from pipeline.labels import RECOMMENDATION_LABELS
 from pipeline.models import Report
 from pipeline.packet import load_packet
-from pipeline.rules import load_rules
-from pipeline.screen import PageResult, ScreenResult, screen_packet
+from pipeline.screen import screen_packet, threads
 
 log = logging.getLogger("prescreen")
 
@@ -170,13 +171,14 @@ def run_check(packet_path: Path, use_flow: bool = False) -> ScreenResult:
     from prescreen.settings import Settings
 
     settings = Settings()
-    packet = load_packet(packet_path)  # InputError (exit 2) before any model is loaded
+    packet = load_packet(packet_path, settings.limits)  # InputError (exit 2) before any model is loaded
+    notices = runtime.notices(settings)  # a rules file naming an unknown check: exit 2, one line
     if use_flow:
         from flows.screen import check_local_packet
 
         return check_local_packet(str(packet_path))
-    notices = load_rules(settings.rules_dir)
     with _Progress(len(packet.manifest.files())) as progress:
+        # the packet's time budget holds here too: pages not started by then are reported unread
         return screen_packet(
             packet,
             notices,
@@ -185,6 +187,8 @@ def run_check(packet_path: Path, use_flow: bool = False) -> ScreenResult:
             packet_checks=runtime.packet_checks(),
             options=runtime.options_for(settings),
             on_page=progress.page,
+            run=threads(settings.page_threads),
+            deadline=time.time() + settings.limits.packet_seconds,
         )
 
 

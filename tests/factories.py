@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pipeline.manifest import Manifest, Slot, parse_manifest
 from pipeline.models import DocumentInfo, PageInfo, TextLine
-from pipeline.screen import FileResult, PageResult
+from pipeline.context import FileResult, PageResult
 from prescreen.samples import PacketBuilder
 
 
@@ -45,7 +45,7 @@ class CountingOcr:
     """The real OCR engine, counting every call (full reads and single-line reads)."""
 
     def __init__(self, inner) -> None:  # noqa: ANN001
-        self.inner, self.name, self.reads, self.line_reads = inner, inner.name, 0, 0
+        self.inner, self.name, self.fingerprint, self.reads, self.line_reads = inner, inner.name, inner.fingerprint, 0, 0
 
     @property
     def calls(self) -> int:
@@ -62,7 +62,7 @@ class CountingOcr:
 
 class CountingOrientation:
     def __init__(self, inner) -> None:  # noqa: ANN001
-        self.inner, self.name, self.calls = inner, inner.name, 0
+        self.inner, self.name, self.fingerprint, self.calls = inner, inner.name, inner.fingerprint, 0
 
     def correction(self, image):  # noqa: ANN001, ANN201
         self.calls += 1

@@ -52,7 +52,7 @@ def test_name_forms(context, texts, expected):
 
 
 def test_short_han_name_exact_only(context, manifest, notices):
-    from pipeline.screen import PageContext
+    from pipeline.context import PageContext
 
     m = manifest.model_copy(update={"track": Track.review, "applicant": manifest.applicant.model_copy(update={"name": "张三"})})
     ctx = PageContext(m, notices[Track.review], Slot.diploma)
