@@ -27,7 +27,7 @@ from pipeline.packet import load_packet  # noqa: E402
 from pipeline.rules import load_rules  # noqa: E402
 from pipeline.screen import screen_packet  # noqa: E402
 from prescreen import runtime  # noqa: E402
-from prescreen import samples as S  # noqa: E402
+from samples import generate as S  # noqa: E402
 
 
 def build_packet(root: Path, pages: int) -> Path:

@@ -27,7 +27,7 @@ from pipeline.rules import load_rules  # noqa: E402
 from pipeline.context import FileResult, PageContext, ScreenOptions  # noqa: E402
 from pipeline.screen import screen_page  # noqa: E402
 from prescreen import runtime  # noqa: E402
-from prescreen import samples as S  # noqa: E402
+from samples import generate as S  # noqa: E402
 
 RNG = random.Random(7)
 FONTS = S.available_fonts()

@@ -138,8 +138,12 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from prescreen.samples import demo_packet
+    try:  # the generator and its face photo (scikit-image) come with the "samples" extra, not the service
+        import skimage  # noqa: F401
 
+        from samples.generate import demo_packet
+    except ImportError as exc:
+        raise PrescreenError(f"the sample generator needs {exc.name}: pip install 'prescreen[samples]'") from None
     folder: Path = args.dir
     packet_dir = folder / "packet"
     if (packet_dir / "manifest.yaml").exists():

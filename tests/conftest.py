@@ -9,7 +9,7 @@ from pipeline.context import Engines, PageContext, ScreenOptions
 from pipeline.manifest import Manifest, Slot, parse_manifest
 from prescreen import runtime
 from prescreen.settings import Settings
-from prescreen.samples import PacketBuilder
+from samples.generate import PacketBuilder
 
 logging.getLogger("RapidOCR").setLevel(logging.ERROR)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from pipeline.manifest import Manifest, Slot, parse_manifest
 from pipeline.models import DocumentInfo, PageInfo, TextLine
 from pipeline.context import FileResult, PageResult
-from prescreen.samples import PacketBuilder
+from samples.generate import PacketBuilder
 
 
 def text_file(slot: str, file: str, *pages: list[str]) -> FileResult:
@@ -78,7 +78,7 @@ def counting(engines):  # noqa: ANN001, ANN201
 def review_packet(root: Path, application_id: str = "2024-RV-0001") -> Path:
     """A small review-track packet with planted problems: the applicant's name left unmasked on a
     diploma (a located finding), a sideways appraisal, the rest clean. Four pages."""
-    from prescreen import samples as S
+    from samples import generate as S
 
     p = S.Person()
     b = S.PacketBuilder(root, application_id=application_id, track="review", person=p)

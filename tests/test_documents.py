@@ -17,7 +17,7 @@ from pipeline.manifest import Slot
 from pipeline.models import FindingCode
 from pipeline.packet import load_packet
 from pipeline.reading import open_file
-from prescreen import samples as S
+from samples import generate as S
 
 LIMITS = ReadLimits()
 

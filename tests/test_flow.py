@@ -8,7 +8,7 @@ import pytest
 
 from pipeline.packet import load_packet
 from pipeline.screen import screen_packet
-from prescreen import samples as S
+from samples import generate as S
 from storage.objectstore import LocalStore, MinioStore
 from storage.reports import latest_report, report_versions
 

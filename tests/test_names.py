@@ -12,7 +12,7 @@ from pipeline.documents import Document, ReadLimits, SourcePage
 from pipeline.manifest import Slot, Track
 from pipeline.models import FindingCode, Page, TextLine
 from pipeline.screen import screen_page
-from prescreen import samples as S
+from samples import generate as S
 
 NAME, EMPLOYER = "阿依古丽·买买提", "乌鲁木齐市第十中学"
 

@@ -12,7 +12,7 @@ from detectors import PACKET_CHECKS, REGISTRY
 from pipeline import screen as recipe
 from pipeline.packet import load_packet
 from pipeline.reading import DOCUMENTS
-from prescreen import samples as S
+from samples import generate as S
 
 
 def _merged(pdfs: list[bytes]) -> bytes:

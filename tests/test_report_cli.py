@@ -10,7 +10,7 @@ import pytest
 from pipeline.manifest import Slot
 from pipeline.models import EngineInfo, Finding, FindingCode, Report
 from pipeline.report import dedupe, recommend
-from prescreen import samples as S
+from samples import generate as S
 from prescreen.cli import main
 
 P = S.Person()

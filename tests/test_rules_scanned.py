@@ -12,7 +12,7 @@ from pipeline.manifest import Slot
 from pipeline.models import DocumentInfo
 from pipeline.context import FileResult
 from pipeline.screen import screen_page
-from prescreen import samples as S
+from samples import generate as S
 from prescreen.cli import main
 from tests.factories import manifest
 

@@ -9,7 +9,7 @@ import pytest
 from detectors import seals
 from pipeline.manifest import Slot, Track
 from pipeline.models import FindingCode, Page
-from prescreen import samples as S
+from samples import generate as S
 
 EMPLOYER = "乌鲁木齐市第十中学"
 CFG = seals.SealConfig()

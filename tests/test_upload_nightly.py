@@ -223,7 +223,7 @@ def test_nightly_counts_a_failed_packet_and_goes_on(harness, tmp_path, engines, 
     bad.mkdir(parents=True)
     (bad / "manifest.yaml").write_text("application_id: [unclosed")
     good = root / "uploads" / "2025-ok"
-    from prescreen import samples as S
+    from samples import generate as S
 
     b = S.PacketBuilder(good, application_id="2025-ok", track="initial_junior")
     b.add("work_summary", "s.pdf", S.html_pdf([S.work_summary_html(chars=300)]))
