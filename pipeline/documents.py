@@ -275,6 +275,9 @@ class Document:
                 raise
             except Exception as exc:  # truncated data, bad TIFF tags, ...
                 raise UnreadableFileError("图像文件已损坏", f"page {number}: {exc}") from None
+            except BaseException:  # a time-out ended this page mid-seek: the next page starts from a fresh image
+                self._image = Image.open(io.BytesIO(self.data))
+                raise
         arr = np.asarray(rgb)[:, :, ::-1]
         arr = _fit(arr, self.limits.max_side_px)
         scale = arr.shape[1] / orig_w
@@ -304,7 +307,6 @@ class Document:
                 pymupdf.TOOLS.mupdf_warnings()
                 pix = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), colorspace=pymupdf.csRGB, alpha=False)
                 warnings = pymupdf.TOOLS.mupdf_warnings()
-                blank = pix.is_unicolor
                 arr = np.frombuffer(pix.samples, np.uint8).reshape(pix.h, pix.w, 3)[:, :, ::-1].copy()
                 del pix
                 raster_fraction, image_dpi = _raster_cover(page, images)
@@ -315,11 +317,14 @@ class Document:
                 raise UnreadableFileError("PDF页面无法渲染", f"page {number}: {exc}") from None
         if repaired:  # damage found only now, on this page's objects
             raise BadPageError("PDF文件已损坏（结构错误），本页内容可能缺失", _first_lines(warnings) or "repaired while rendering")
+        blank = bool((arr == arr[0, 0]).all())  # one colour: nothing was drawn
         words = self._text_layer(number)
-        if blank and (warnings or words):  # the file says there is content; none of it could be drawn
+        # text large enough to leave ink at this zoom (a word a few points high on a huge page draws nothing)
+        drawable = [w for w in words if (w.bbox[3] - w.bbox[1]) * arr.shape[0] >= 4]
+        if blank and (warnings or drawable):  # the file says there is content; none of it could be drawn
             raise BadPageError(
                 "PDF页面内容无法显示（文件可能已损坏）",
-                _first_lines(warnings) or f"page {number}: {len(words)} words in the text layer, nothing rendered",
+                _first_lines(warnings) or f"page {number}: {len(drawable)} words in the text layer, nothing rendered",
             )
         # the working image is the rendering; "scale" relates it to the scan inside, if any
         dpi = zoom * 72
@@ -354,6 +359,9 @@ class Document:
             except Exception as exc:  # a damaged text layer must not lose the page
                 log.info("text layer unreadable on page %d: %s", number, type(exc).__name__)
                 return ()
+            except BaseException:  # a time-out ended this page mid-parse: the next page parses afresh
+                self._plumber = None
+                raise
         lines = []
         for w in words:
             text = w["text"].strip()
