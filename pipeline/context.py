@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -62,15 +62,18 @@ class FileResult(Frozen):
 PacketCheck = Callable[[Manifest, Notice, list[FileResult]], CheckResult]
 
 
+F = TypeVar("F", bound=Callable[..., object])
+
+
 @dataclass(frozen=True)
-class DetectorSpec:
-    """A page check as the rules files name it under ``checks:``: the function, the config model it
-    reads from ``detector_config:`` (under ``config_key``, which checks of one module may share),
-    and every finding code it may raise. The notice loader refuses a name or a config that matches
-    no spec; a finding whose code is not declared is recorded as a fault of the check."""
+class CheckSpec(Generic[F]):
+    """A check as the registry declares it: its name, the function, every finding code it may raise,
+    and the config model it reads from ``detector_config:`` under ``key`` (its name, or a
+    ``config_key`` that checks of one module share). The notice loader refuses a name or a config
+    that matches no spec; a finding whose code is not declared is recorded as the check's fault."""
 
     name: str
-    fn: Detector
+    fn: F
     codes: frozenset[FindingCode]
     config: type[BaseModel] | None = None
     config_key: str = ""
@@ -79,26 +82,16 @@ class DetectorSpec:
     def key(self) -> str:
         return self.config_key or self.name
 
-    def __call__(self, page: Page, ctx: PageContext) -> list[Finding]:
-        return self.fn(page, ctx)
+    def __call__(self, *args: object) -> object:
+        return self.fn(*args)
 
 
-@dataclass(frozen=True)
-class RuleSpec:
-    """A packet-level rule: ``(manifest, notice, files) -> CheckResult``, declared like a detector."""
+class DetectorSpec(CheckSpec[Detector]):
+    """A page check, named under ``checks:`` in the rules files: ``(page, context) -> findings``."""
 
-    name: str
-    fn: PacketCheck
-    codes: frozenset[FindingCode]
-    config: type[BaseModel] | None = None
-    config_key: str = ""
 
-    @property
-    def key(self) -> str:
-        return self.config_key or self.name
-
-    def __call__(self, manifest: Manifest, notice: Notice, files: list[FileResult]) -> CheckResult:
-        return self.fn(manifest, notice, files)
+class RuleSpec(CheckSpec[PacketCheck]):
+    """A packet-level rule: ``(manifest, notice, files) -> CheckResult``."""
 
 
 @dataclass(frozen=True)

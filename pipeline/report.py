@@ -27,6 +27,7 @@ from pipeline.models import (
     Severity,
     TextLine,
 )
+from pipeline.reading import unreadable
 from pipeline.rules import Notice
 
 # ---------------------------------------------------------------- pages
@@ -57,36 +58,31 @@ def page_result(page: Page, findings: Iterable[Finding], thumbnail_px: int, thum
     )
 
 
-def failed_page(slot: Slot, file: str, number: int, exc: BaseException) -> PageResult:
+def failed_page(slot: Slot, file: str, number: int, exc: BaseException, reason: str = "") -> PageResult:
     """A page that could not be screened: recorded in the report, the rest of the packet goes on.
 
     A damaged page, or one past the limits, is the file's fault (``UNREADABLE_FILE``); anything
     else is the screening's (``SCREENING_ERROR``, for the auditor to look at)."""
     if isinstance(exc, BadPageError):
-        finding = Finding.of(
-            FindingCode.UNREADABLE_FILE,
-            f"文件第{number}页无法读取：{exc.reason}",
-            slot=slot,
-            file=file,
-            page=number,
-            evidence={"reason": exc.reason, "detail": exc.detail[:300], "score": 1.0},
-        )
+        finding = unreadable(slot, file, exc, page=number)
     else:
-        if isinstance(exc, UnreadableFileError):
-            reason = exc.reason
-        elif isinstance(exc, TimeoutError):
-            reason = "超过单页检查时间预算"
-        else:
-            reason = type(exc).__name__
         finding = Finding.of(
             FindingCode.SCREENING_ERROR,
-            f"本页无法自动检查（{reason}），请人工审核",
+            f"本页无法自动检查（{reason or _reason(exc)}），请人工审核",
             slot=slot,
             file=file,
             page=number,
             evidence={"error": str(exc)[:300]},
         )
     return PageResult(slot=slot, file=file, info=PageInfo(page=number, error=str(exc)[:300]), findings=(finding,))
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, UnreadableFileError):
+        return exc.reason
+    if isinstance(exc, TimeoutError):
+        return "超过单页检查时间预算"
+    return type(exc).__name__
 
 
 def _sharpness(blur: float) -> float:

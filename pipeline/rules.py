@@ -158,7 +158,7 @@ def load_notice(path: Path) -> Notice:
         raise RulesError(f"rules file {path.name}: {where}: {first['msg']}") from None
 
 
-class CheckSpec(Protocol):
+class DeclaredCheck(Protocol):
     """What the loader needs of a check's spec (``pipeline.context.DetectorSpec`` / ``RuleSpec``)."""
 
     name: str
@@ -167,7 +167,7 @@ class CheckSpec(Protocol):
 
 
 def load_rules(
-    rules_dir: Path = RULES_DIR, checks: Mapping[str, CheckSpec] | None = None, rules: Iterable[CheckSpec] = ()
+    rules_dir: Path = RULES_DIR, checks: Mapping[str, DeclaredCheck] | None = None, rules: Iterable[DeclaredCheck] = ()
 ) -> dict[Track, Notice]:
     """Every notice in ``rules_dir``, by the track it governs; two notices for one track is an error.
 
@@ -181,7 +181,7 @@ def load_rules(
     return by_track
 
 
-def check_names(notice: Notice, file: str, checks: Mapping[str, CheckSpec], rules: tuple[CheckSpec, ...] = ()) -> None:
+def check_names(notice: Notice, file: str, checks: Mapping[str, DeclaredCheck], rules: tuple[DeclaredCheck, ...] = ()) -> None:
     for name in notice.checks:
         if name not in checks:
             raise RulesError(f"rules file {file}: checks.{name}: no such check (known: {', '.join(sorted(checks))})")

@@ -34,7 +34,7 @@ from pipeline.context import (
 from pipeline.documents import Document, ReadLimits, SourcePage
 from pipeline.errors import UnreadableFileError
 from pipeline.manifest import Manifest, Slot
-from pipeline.models import Finding, FindingCode, Frozen, PageInfo
+from pipeline.models import Finding, FindingCode, Frozen
 from pipeline.packet import FileSource, Packet
 from pipeline.reading import DOCUMENTS, document, file_findings, prepare_page, read_page, too_many_pages, unreadable
 from pipeline.report import build_report, engine_info, failed_page, file_result, page_result
@@ -177,15 +177,8 @@ def screen_upload_page(job: PageJob) -> PageResult:
 
 
 def over_budget(slot: Slot, file: str, number: int, seconds: float) -> PageResult:
-    finding = Finding.of(
-        FindingCode.SCREENING_ERROR,
-        f"本申报的自动检查超过时间预算（{seconds:.0f}秒），本页未检查，请人工审核",
-        slot=slot,
-        file=file,
-        page=number,
-        evidence={"error": "packet time budget", "seconds": seconds},
-    )
-    return PageResult(slot=slot, file=file, info=PageInfo(page=number, error="packet time budget"), findings=(finding,))
+    """A page not started within the packet's time budget: reported unread."""
+    return failed_page(slot, file, number, TimeoutError("packet time budget"), f"超过本申报的检查时间预算{seconds:.0f}秒，未检查")
 
 
 def screen_document_page(doc: Document, number: int, s: Screening, slot: Slot, looked_up: bool = False) -> PageResult:
