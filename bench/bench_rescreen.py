@@ -58,6 +58,9 @@ def main() -> None:
               f"   (new report: {new1} then {new2})")
 
         os.environ["PRESCREEN_DATABASE_URL"] = f"sqlite:///{tmp}/review.db"
+        from storage.migrate import upgrade
+
+        upgrade(os.environ["PRESCREEN_DATABASE_URL"])
         from flows import screen as flow_module
 
         flow_module.settings.cache_clear()

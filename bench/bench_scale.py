@@ -144,6 +144,9 @@ def burst(n: int, duplicates: int, workers: int, limit: int, tmp: Path) -> dict:
         "PRESCREEN_SECRET_KEY": "b" * 40,
     }
     os.environ.update(env)
+    from storage.migrate import upgrade
+
+    upgrade(env["PRESCREEN_DATABASE_URL"])
     prefect = shutil.which("prefect", path=str(Path(sys.executable).parent)) or "prefect"
     from contextlib import ExitStack
 

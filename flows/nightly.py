@@ -17,6 +17,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from pydantic import BaseModel
 
+from flows.artifacts import md
 from flows.screen import prescreen_application, settings, store_at
 from pipeline.labels import CODE_LABELS, RECOMMENDATION_LABELS
 from pipeline.models import EngineInfo, FindingCode, Recommendation
@@ -61,18 +62,18 @@ def summary_markdown(summary: dict) -> str:
         "",
         "| 原因 | 份数 |",
         "|---|---|",
-        *[f"| {k} | {v} |" for k, v in summary["reasons"].items()],
+        *[f"| {md(k)} | {v} |" for k, v in summary["reasons"].items()],
         "",
         "| 预审建议 | 份数 |",
         "|---|---|",
-        *[f"| {RECOMMENDATION_LABELS.get(Recommendation(k), k)} | {v} |" for k, v in summary["recommendations"].items()],
+        *[f"| {md(RECOMMENDATION_LABELS.get(Recommendation(k), k))} | {v} |" for k, v in summary["recommendations"].items()],
         "",
         "| 问题 | 项数 |",
         "|---|---|",
-        *[f"| {CODE_LABELS.get(FindingCode(k), k)} | {v} |" for k, v in summary["codes"].items()],
+        *[f"| {md(CODE_LABELS.get(FindingCode(k), k))} | {v} |" for k, v in summary["codes"].items()],
     ]
     if summary["failed"]:
-        lines += ["", "**失败：**", *[f"- `{f['prefix']}`: {f['error']}" for f in summary["failed"]]]
+        lines += ["", "**失败：**", *[f"- {md(f['prefix'])}: {md(f['error'])}" for f in summary["failed"]]]
     return "\n".join(lines)
 
 

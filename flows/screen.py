@@ -21,12 +21,11 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
+from flows.artifacts import report_artifact
 from pipeline import screen as recipe
 from pipeline.context import ScreenResult
 from pipeline.errors import InputError, UnreadableFileError
-from pipeline.labels import CODE_LABELS, RECOMMENDATION_LABELS, SLOT_LABELS
 from pipeline.manifest import Manifest
-from pipeline.models import Report
 from pipeline.packet import Packet
 from prescreen import runtime
 from prescreen.settings import Settings
@@ -117,25 +116,6 @@ def record(prefix: str, result: ScreenResult, version: str) -> Recorded:
     submitted = result.manifest.submission.submitted_at if result.manifest else None
     with runtime.review_db(settings().database_url).session() as s:
         return record_report(s, prefix, result.report, version, received_at=submitted)
-
-
-def report_artifact(report: Report, version: str, status: str) -> str:
-    """A short summary for the Prefect UI: recommendation, findings table, link to the review page."""
-    link = f"{settings().review_url.rstrip('/')}/packets/{report.application_id}"
-    rows = [
-        f"| {CODE_LABELS.get(f.code, f.code)} | {f.severity.value} | {SLOT_LABELS.get(f.slot, '') if f.slot else ''} | "
-        f"{f.page or ''} | {f.message.replace('|', '/')} |"
-        for f in report.findings
-    ]
-    table = ["| 问题 | 级别 | 材料 | 页 | 说明 |", "|---|---|---|---|---|", *rows] if rows else ["未发现问题。"]
-    return "\n".join(
-        [
-            f"### {report.application_id}：{RECOMMENDATION_LABELS[report.recommendation]}",
-            f"报告版本 `{version}` · 审核状态 `{status}` · [打开审核页面]({link})",
-            "",
-            *table,
-        ]
-    )
 
 
 def screen(root: str | None, prefix: str, use_cache: bool = False) -> ScreenResult:

@@ -39,3 +39,10 @@ class StorageError(PrescreenError):
 
 class RulesError(InputError):
     """A rules file does not validate."""
+
+
+class ConfigError(PrescreenError):
+    """The configuration or the database is not fit to run with (a weak key, a placeholder
+    password in production, a database that needs ``prescreen db upgrade``): exit 3."""
+
+    exit_code = 3

@@ -64,6 +64,7 @@ def packet_checks():  # noqa: ANN201 - the packet-level rules, in report order
 
 
 def store_for(settings: Settings) -> ObjectStore:
+    settings.refuse_unsafe()  # production: no default or placeholder credentials, in the app and in every worker
     if settings.store == "minio":
         return MinioStore(
             settings.minio_endpoint,
