@@ -194,7 +194,7 @@ def artifact_key(application_id: str) -> str:
     return "prescreen-" + re.sub(r"[^a-z0-9-]", "-", application_id.lower())
 
 
-@flow(name="prescreen-check", log_prints=False)
+@flow(name="prescreen-check", log_prints=False, task_runner=task_runner())
 def check_local_packet(packet_dir: str) -> ScreenResult:
     """The command line's ``--flow``: the same tasks over a packet folder, nothing published."""
     folder = Path(packet_dir).resolve()

@@ -55,10 +55,14 @@ EXTENSIONS: dict[FileFormat, tuple[str, ...]] = {
 }
 
 
-# Pages per upload slot that no real upload reaches: one or two sheets for a photo or an ID card
-# side, ten for a certificate (a booklet scanned spread by spread), tens for the slots that gather
-# several years or long lists (appraisals, continuing education, publicity). The heaviest real
-# packet seen is ~60 pages in all.
+# Pages per upload slot, several times what the slot's material can fill, so no real upload reaches
+# them: a photo is one image (2); an ID-card side one page, perhaps copied twice (4); a certificate
+# one or two pages, a booklet scanned spread by spread about six (10); a work summary of 2,000-3,000
+# 汉字 two to five pages, a publicity notice, its result or a report a few pages even with long
+# lists of names (20); appraisals one to four pages a year and continuing education two
+# certificates a year, over at most five years (20 at most: 30). A packet is planned at ~30 pages;
+# 300 pages a packet is ten times that. At ~4 s a scanned page on one core, a slot's limit is
+# screened in about two minutes.
 SLOT_PAGES: dict[Slot, int] = {
     Slot.photo: 2,
     Slot.id_card_portrait: 4,
@@ -68,9 +72,9 @@ SLOT_PAGES: dict[Slot, int] = {
     Slot.foreign_degree_certification: 10,
     Slot.postdoc_certificate: 10,
     Slot.title_certificate: 10,
-    Slot.ce_certificate: 40,
+    Slot.ce_certificate: 30,
     Slot.ce_exemption: 10,
-    Slot.annual_appraisal: 40,
+    Slot.annual_appraisal: 30,
     Slot.work_summary: 20,
     Slot.promise_letter: 5,
     Slot.unit_publicity: 20,
@@ -94,7 +98,7 @@ class ReadLimits(BaseModel):
     max_pages_by_slot: dict[Slot, int] = Field(
         default_factory=lambda: dict(SLOT_PAGES), description="pages screened per upload slot, all its files together"
     )
-    max_total_pages: int = Field(300, description="pages screened per packet (5x the heaviest real packet)")
+    max_total_pages: int = Field(300, description="pages screened per packet (10x a packet's planned 30 pages)")
     max_files: int = Field(200, description="files a manifest may list (real packets: 20-40); more is refused")
     max_manifest_bytes: int = Field(2**20, description="a manifest larger than this is refused unread (real: a few kB)")
     max_image_pixels: int = Field(

@@ -106,3 +106,13 @@ def test_prefect_yaml_is_valid_and_points_at_the_flow():
     (schedule,) = nightly.schedules
     assert (schedule.cron, schedule.timezone) == ("0 2 * * *", "Asia/Shanghai")
     assert load_flow_from_entrypoint(str(root / nightly.entrypoint)).name == "prescreen-nightly"
+
+
+def test_both_flows_screen_pages_on_the_same_bounded_task_runner():
+    """`prescreen check --flow` screens as many pages at once as a worker does (PRESCREEN_PAGE_THREADS),
+    not every page of the packet at once (which held 40 decoded pages and their OCR buffers)."""
+    from flows.screen import check_local_packet, prescreen_application, settings
+
+    for f in (check_local_packet, prescreen_application):
+        assert type(f.task_runner).__name__ == "ThreadPoolTaskRunner"
+        assert f.task_runner._max_workers == settings().page_threads

@@ -95,6 +95,12 @@ def test_a_page_past_the_limits_is_an_unreadable_page_in_the_report(builder, eng
     assert _file_findings(report, "summary.pdf") == [("UNREADABLE_FILE", 2)]
 
 
+def test_a_file_whose_only_page_is_unreadable_is_not_also_the_wrong_document(builder, engines, notices):
+    builder.add(Slot.diploma, "diploma.pdf", _huge_page_pdf(1_000_000))
+    report = screen_packet(load_packet(builder.write()), notices, engines, REGISTRY, PACKET_CHECKS).report
+    assert _file_findings(report, "diploma.pdf") == [("UNREADABLE_FILE", 1)]
+
+
 def test_an_embedded_image_past_the_pixel_limit_is_refused_before_it_is_decoded():
     data = S.images_pdf([np.full((300, 200, 3), 255, np.uint8)], dpi=100)
     assert Document(data, "scan.pdf", LIMITS).page(1).image.size > 0
