@@ -112,7 +112,7 @@ def _free_port() -> int:
 
 
 def _small_packet(i: int) -> dict[str, bytes]:
-    from prescreen import samples as S
+    from samples import generate as S
 
     b = S.PacketBuilder(Path("/nonexistent"), application_id=f"BURST-{i:04d}", track="initial_junior")
     pdf = S.html_pdf([S.work_summary_html(chars=600)])
@@ -144,6 +144,9 @@ def burst(n: int, duplicates: int, workers: int, limit: int, tmp: Path) -> dict:
         "PRESCREEN_SECRET_KEY": "b" * 40,
     }
     os.environ.update(env)
+    from storage.migrate import upgrade
+
+    upgrade(env["PRESCREEN_DATABASE_URL"])
     prefect = shutil.which("prefect", path=str(Path(sys.executable).parent)) or "prefect"
     from contextlib import ExitStack
 

@@ -23,7 +23,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from detectors import faces as F  # noqa: E402
-from prescreen.engrave import mask_eyes  # noqa: E402
+from samples.engrave import mask_eyes  # noqa: E402
 
 REALDEV = Path(__file__).resolve().parents[2] / "shared" / "realdev"
 

@@ -44,9 +44,9 @@ from detectors import PACKET_CHECKS, REGISTRY  # noqa: E402
 from pipeline.packet import load_packet  # noqa: E402
 from pipeline.rules import load_rules  # noqa: E402
 from pipeline.screen import screen_packet  # noqa: E402
-from prescreen import engrave as E  # noqa: E402
+from samples import engrave as E  # noqa: E402
 from prescreen import runtime  # noqa: E402
-from prescreen import samples as S  # noqa: E402
+from samples import generate as S  # noqa: E402
 
 REALDEV = Path(__file__).resolve().parents[2] / "shared" / "realdev"
 CODES = (

@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw
 
-from prescreen.engrave import font
+from samples.engrave import font
 
 A4 = (1240, 1754)  # 150 DPI
 LANDSCAPE = (1754, 1240)

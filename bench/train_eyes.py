@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from calibrate_eyes import CASES, jpeg, mask_eyes, match, real_faces  # noqa: E402
 
 from detectors import faces as F  # noqa: E402
-from prescreen import samples as S  # noqa: E402
+from samples import generate as S  # noqa: E402
 
 OUT = Path(__file__).resolve().parents[1] / "detectors" / "data" / "eye_model.json"
 

@@ -21,11 +21,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from pipeline import facefind, orientation
 from pipeline.facefind import Face
 from pipeline.models import BBox, Finding, FindingCode, Page
-from pipeline.screen import PageContext
+from pipeline.context import PageContext
 
 
 class FaceConfig(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     min_confidence: float = Field(
         0.8,

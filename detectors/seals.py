@@ -38,7 +38,7 @@ from detectors.names import distinctive_part, find
 from pipeline.extract import normalize
 from pipeline.manifest import Slot
 from pipeline.models import BBox, Finding, FindingCode, Page
-from pipeline.screen import PageContext
+from pipeline.context import PageContext
 
 EMPLOYER_ISSUED = frozenset({Slot.unit_publicity, Slot.publicity_result, Slot.recommendation_report, Slot.annual_appraisal})
 """Materials the employer issues (CONTRACT §3): an unmasked seal on them is most likely its own.

@@ -9,17 +9,17 @@ from functools import lru_cache
 
 import cv2
 import numpy as np
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader
 
 from pipeline.labels import CODE_LABELS, RECOMMENDATION_LABELS, SLOT_LABELS, TRACK_LABELS
 from pipeline.manifest import Slot
 from pipeline.models import Finding, Report
-from pipeline.screen import PageResult
+from pipeline.context import PageResult
 
 
 @lru_cache(maxsize=1)
 def _env() -> Environment:
-    env = Environment(loader=PackageLoader("pipeline", "templates"), autoescape=select_autoescape(["html", "j2"]))
+    env = Environment(loader=PackageLoader("pipeline", "templates"), autoescape=True)
     env.filters["pct"] = lambda v: f"{100 * float(v):.2f}%"
     return env
 

@@ -1,4 +1,4 @@
-"""``prescreen check | demo | schema | serve | user add | nightly``: the command line.
+"""``prescreen check | demo | schema | serve | user | db | audit | nightly``: the command line.
 
 ``check`` runs the screening core in this process: the same steps the Prefect flow wraps,
 without starting an orchestration server a one-packet run does not need (a temporary
@@ -13,16 +13,17 @@ import logging
 import os
 import sys
 import tempfile
+import time
 from datetime import datetime
 from pathlib import Path
 
+from pipeline.context import PageResult, ScreenResult
 from pipeline.errors import PrescreenError
 from pipeline.html import render_html
 from pipeline.labels import RECOMMENDATION_LABELS
 from pipeline.models import Report
 from pipeline.packet import load_packet
-from pipeline.rules import load_rules
-from pipeline.screen import PageResult, ScreenResult, screen_packet
+from pipeline.screen import screen_packet, threads
 
 log = logging.getLogger("prescreen")
 
@@ -77,6 +78,23 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--name", default="", help="display name")
     a.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     a.set_defaults(func=cmd_user_add)
+    x = u.add_parser("disable", help="stop an auditor from signing in and end the auditor's open sessions")
+    x.add_argument("username")
+    x.set_defaults(func=cmd_user_disable)
+    u.add_parser("list", help="list auditor accounts").set_defaults(func=cmd_user_list)
+
+    db = sub.add_parser("db", help="the review database's schema").add_subparsers(dest="db_command", required=True)
+    up = db.add_parser("upgrade", help="migrate the review database to this release's schema (creates it if empty)")
+    up.add_argument("--url", help="database URL (default: PRESCREEN_DATABASE_OWNER_URL, else PRESCREEN_DATABASE_URL)")
+    up.add_argument("--grant", metavar="ROLE", help="then grant ROLE the app's privileges (PostgreSQL)")
+    up.set_defaults(func=cmd_db_upgrade)
+    g = db.add_parser("grant", help="grant a PostgreSQL role the app's privileges: SELECT and INSERT only on the audit log")
+    g.add_argument("role")
+    g.add_argument("--url", help="the owner's database URL (default: PRESCREEN_DATABASE_OWNER_URL, else PRESCREEN_DATABASE_URL)")
+    g.set_defaults(func=cmd_db_grant)
+
+    au = sub.add_parser("audit", help="the audit log").add_subparsers(dest="audit_command", required=True)
+    au.add_parser("verify", help="check the audit log's hash chain; report the first broken link").set_defaults(func=cmd_audit_verify)
 
     n = sub.add_parser("nightly", help="re-screen what changed and what awaits review, now (what the 02:00 deployment runs)")
     n.add_argument("--root", type=Path, help="a local store folder instead of the configured store")
@@ -121,6 +139,74 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_user_disable(args: argparse.Namespace) -> int:
+    from prescreen import runtime
+    from prescreen.settings import Settings
+    from review.users import disable_user
+
+    with runtime.review_db(Settings().database_url).session() as s:
+        disable_user(s, args.username, actor=os.environ.get("USER", "admin"))
+    print(f"auditor {args.username} disabled; every open session of the auditor has ended")
+    return 0
+
+
+def cmd_user_list(args: argparse.Namespace) -> int:
+    from prescreen import runtime
+    from prescreen.settings import Settings
+    from review.users import list_users
+
+    with runtime.review_db(Settings().database_url).session() as s:
+        accounts = list_users(s)
+    for a in accounts:
+        print(f"{a.username}\t{a.display_name}\t{'active' if a.active else 'disabled'}\t{a.created_at:%Y-%m-%d}")
+    return 0
+
+
+def _owner_url(args: argparse.Namespace) -> str:
+    from prescreen.settings import Settings
+
+    settings = Settings()
+    return args.url or settings.database_owner_url or settings.database_url
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from storage.migrate import grant_app_role, upgrade
+
+    url = _owner_url(args)
+    done = upgrade(url)
+    if done.adopted:
+        before = "a database made before migrations (adopted as revision 0001)"
+    else:
+        before = "an empty database" if done.before is None else f"revision {done.before}"
+    print(f"review database: {before} -> {done.after}")
+    if args.grant:
+        grant_app_role(url, args.grant)
+        print(f"granted {args.grant} the app's privileges (audit log: SELECT, INSERT)")
+    return 0
+
+
+def cmd_db_grant(args: argparse.Namespace) -> int:
+    from storage.migrate import grant_app_role
+
+    for sql in grant_app_role(_owner_url(args), args.role):
+        print(sql)
+    return 0
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from prescreen import runtime
+    from prescreen.settings import Settings
+    from storage.reviewdb import verify_audit_log
+
+    with runtime.review_db(Settings().database_url).session() as s:
+        check = verify_audit_log(s)
+    if check.broken_at is not None:
+        print(f"audit log BROKEN at entry {check.broken_at}: {check.reason} ({check.entries} entries before it verified)", file=sys.stderr)
+        return 1
+    print(f"audit log intact: {check.entries} entries, last hash {check.last_hash}")
+    return 0
+
+
 def cmd_nightly(args: argparse.Namespace) -> int:
     from flows.nightly import nightly_rescreen
 
@@ -137,8 +223,12 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from prescreen.samples import demo_packet
+    try:  # the generator and its face photo (scikit-image) come with the "samples" extra, not the service
+        import skimage  # noqa: F401
 
+        from samples.generate import demo_packet
+    except ImportError as exc:
+        raise PrescreenError(f"the sample generator needs {exc.name}: pip install 'prescreen[samples]'") from None
     folder: Path = args.dir
     packet_dir = folder / "packet"
     if (packet_dir / "manifest.yaml").exists():
@@ -170,13 +260,14 @@ def run_check(packet_path: Path, use_flow: bool = False) -> ScreenResult:
     from prescreen.settings import Settings
 
     settings = Settings()
-    packet = load_packet(packet_path)  # InputError (exit 2) before any model is loaded
+    packet = load_packet(packet_path, settings.limits)  # InputError (exit 2) before any model is loaded
+    notices = runtime.notices(settings)  # a rules file naming an unknown check: exit 2, one line
     if use_flow:
         from flows.screen import check_local_packet
 
         return check_local_packet(str(packet_path))
-    notices = load_rules(settings.rules_dir)
     with _Progress(len(packet.manifest.files())) as progress:
+        # the packet's time budget holds here too: pages not started by then are reported unread
         return screen_packet(
             packet,
             notices,
@@ -185,6 +276,8 @@ def run_check(packet_path: Path, use_flow: bool = False) -> ScreenResult:
             packet_checks=runtime.packet_checks(),
             options=runtime.options_for(settings),
             on_page=progress.page,
+            run=threads(settings.page_threads),
+            deadline=time.time() + settings.limits.packet_seconds,
         )
 
 

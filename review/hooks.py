@@ -6,9 +6,9 @@ without a configured token the endpoint refuses everything.
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
-import secrets
 from collections.abc import Callable
 
 from fastapi import APIRouter, HTTPException, Request
@@ -36,9 +36,10 @@ def router(settings: Settings, trigger: Trigger | None = None) -> APIRouter:
 
     @r.post("/hooks/minio")
     async def minio_event(request: Request) -> JSONResponse:
-        token = settings.webhook_token.get_secret_value() if settings.webhook_token else ""
-        sent = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-        if not token or not secrets.compare_digest(sent, token):
+        token = settings.webhook_token.get_secret_value().encode("utf-8") if settings.webhook_token else b""
+        scheme, _, sent = request.headers.get("authorization", "").partition(" ")
+        # headers arrive as latin-1 text: back to their bytes, compared in constant time
+        if not token or scheme.lower() != "bearer" or not hmac.compare_digest(sent.strip().encode("latin-1", "replace"), token):
             raise HTTPException(401, "bad token")
         body = await request.body()
         if len(body) > MAX_EVENT_BYTES:

@@ -3,7 +3,11 @@
 SQLAlchemy 2 over SQLite by default, PostgreSQL (or any SQLAlchemy URL) in production. Reports
 and scans stay in the object store; this holds only what the queue is sorted and filtered by,
 and everything people decided. The audit log refuses updates and deletes, in the ORM and with
-database triggers.
+database triggers (and, on PostgreSQL, TRUNCATE); each entry carries the hash of the one before
+it (``storage.auditchain``), so a removed or edited row shows in ``verify_audit_log``.
+
+The schema is made and changed by Alembic migrations (``storage/migrations``, run by
+``prescreen db upgrade``); ``ReviewDB`` refuses a database that is not at the current revision.
 """
 
 from __future__ import annotations
@@ -17,7 +21,6 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
-    DDL,
     JSON,
     DateTime,
     ForeignKey,
@@ -29,13 +32,15 @@ from sqlalchemy import (
     event,
     func,
     select,
+    text,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from pipeline.build import digest
-from pipeline.errors import InputError
+from pipeline.errors import ConfigError, InputError
+from storage.auditchain import GENESIS, clean_detail, clean_text, entry_hash
 from pipeline.models import Recommendation, Report
 
 
@@ -86,6 +91,9 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(256))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=now)
+    # a session is valid only while it carries the user's current epoch: signing out, a new
+    # password and disabling the account raise it, which ends every session of the user at once
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class Packet(Base):
@@ -152,6 +160,37 @@ class AuditEntry(Base):
     application_id: Mapped[str | None] = mapped_column(String(64), index=True, default=None)
     report_version: Mapped[str | None] = mapped_column(String(64), default=None)
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    prev_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    hash: Mapped[str | None] = mapped_column(String(64), default=None)
+
+    def computed_hash(self) -> str:
+        return entry_hash(self.prev_hash or "", self.at, self.actor, self.action, self.application_id, self.report_version, self.detail)
+
+
+class SignInThrottle(Base):
+    """Sign-in attempts per (client address, username), and per address alone (``username`` empty).
+
+    A pair's ``failures`` are consecutive failures (exponential back-off until ``next_at``); an
+    address's are attempts in its current window. ``unreported_*`` counts what the audit log has
+    not summarised yet (``storage.throttle``)."""
+
+    __tablename__ = "sign_in_throttle"
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    window_start: Mapped[datetime] = mapped_column(default=now)
+    next_at: Mapped[datetime] = mapped_column(default=now)
+    unreported_failed: Mapped[int] = mapped_column(default=0)
+    unreported_refused: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=now, index=True)
+
+
+class SignInReport(Base):
+    """When failed sign-ins were last summarised in the audit log (one row)."""
+
+    __tablename__ = "sign_in_reports"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reported_at: Mapped[datetime]
 
 
 class AppendOnlyError(RuntimeError):
@@ -164,58 +203,105 @@ def _audit_is_append_only(session: Session, _ctx: Any, _instances: Any) -> None:
         raise AppendOnlyError("the audit log is append-only")
 
 
-APPEND_ONLY_DDL = {
-    "sqlite": [
-        f"CREATE TRIGGER audit_log_no_{op.lower()} BEFORE {op} ON audit_log "
-        "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
-        for op in ("UPDATE", "DELETE")
-    ],
-    "postgresql": [
-        "CREATE FUNCTION audit_log_append_only() RETURNS trigger AS $$ "
-        "BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$ LANGUAGE plpgsql",
-        "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log "
-        "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
-    ],
-}
-for _dialect, _statements in APPEND_ONLY_DDL.items():
-    for _sql in _statements:
-        event.listen(AuditEntry.__table__, "after_create", DDL(_sql).execute_if(dialect=_dialect))
-
-
 # ---------------------------------------------------------------- connection
 
 
 class ReviewDB:
-    """One database; ``session()`` is a unit of work that commits or rolls back as a whole."""
+    """One database; ``session()`` is a unit of work that commits or rolls back as a whole.
 
-    def __init__(self, url: str) -> None:
-        if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-            from pathlib import Path
+    ``check_schema`` (the default) refuses a database that is not at the migrations' head, in one
+    line naming the command that fixes it; ``storage.migrate`` opens it unchecked to migrate it."""
 
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, url: str, *, check_schema: bool = True) -> None:
         self.url = url
-        self.engine: Engine = create_engine(url, pool_pre_ping=True)
-        if self.engine.dialect.name == "sqlite":
-            event.listen(self.engine, "connect", _sqlite_pragmas)
-        Base.metadata.create_all(self.engine)
+        self.engine: Engine = engine_for(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        if check_schema:
+            self.require_current_schema()
 
     @contextmanager
     def session(self) -> Iterator[Session]:
         with self._sessions.begin() as s:
             yield s
 
+    def require_current_schema(self) -> None:
+        from storage import migrate
 
-def _sqlite_pragmas(conn: Any, _record: Any) -> None:
+        with self.engine.connect() as conn:
+            at, head = migrate.current(conn), migrate.head()
+        if at != head:
+            where = "has no prescreen schema" if at is None else f"is at schema revision {at}, this prescreen needs {head}"
+            raise ConfigError(f"the review database {self.engine.url.render_as_string(hide_password=True)} {where}: run `prescreen db upgrade`")
+
+
+def engine_for(url: str) -> Engine:
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+        from pathlib import Path
+
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+def _sqlite_connect(conn: Any, _record: Any) -> None:
+    conn.isolation_level = None  # the driver's own implicit BEGIN is replaced by _sqlite_begin
     cur = conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=5000")
+    cur.execute("PRAGMA busy_timeout=10000")
     cur.close()
 
 
-def audit(s: Session, actor: str, action: str, application_id: str | None = None, version: str | None = None, **detail: Any) -> None:
-    s.add(AuditEntry(actor=actor, action=action, application_id=application_id, report_version=version, detail=detail))
+def _sqlite_begin(conn: Any) -> None:
+    """Every transaction takes SQLite's write lock up front: a unit of work that reads, then writes
+    (the audit chain's last hash, a sign-in counter) can never act on a stale read."""
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+AUDIT_LOCK = 7_301_117_001  # PostgreSQL advisory lock serialising appends to the audit chain
+
+
+def audit(s: Session, actor: str, action: str, application_id: str | None = None, version: str | None = None, **detail: Any) -> AuditEntry:
+    """Append one entry to the audit log, chained to the entry before it."""
+    if s.get_bind().dialect.name == "postgresql":
+        s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK})  # held until commit
+    prev = s.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)) or GENESIS
+    entry = AuditEntry(
+        at=now(),
+        actor=clean_text(actor, 64),
+        action=clean_text(action, 48),
+        application_id=application_id,
+        report_version=version,
+        detail=clean_detail(detail),
+        prev_hash=prev,
+    )
+    entry.hash = entry.computed_hash()
+    s.add(entry)
+    s.flush()  # the next entry of this unit of work chains to this one
+    return entry
+
+
+@dataclass(frozen=True)
+class ChainCheck:
+    entries: int
+    last_hash: str
+    broken_at: int | None = None
+    reason: str = ""
+
+
+def verify_audit_log(s: Session) -> ChainCheck:
+    """Walk the chain from the first entry; the first row whose link or content does not match is reported."""
+    expected, n = GENESIS, 0
+    for e in s.scalars(select(AuditEntry).order_by(AuditEntry.id).execution_options(yield_per=1000)):
+        if e.prev_hash != expected:
+            return ChainCheck(n, expected, e.id, "its link to the entry before does not match (an entry was removed or inserted before it)")
+        if e.hash != e.computed_hash():
+            return ChainCheck(n, expected, e.id, "its content does not match its hash (the entry was changed)")
+        expected, n = e.hash, n + 1
+    return ChainCheck(n, expected)
 
 
 # ---------------------------------------------------------------- reports
@@ -244,7 +330,7 @@ def record_report(s: Session, prefix: str, report: Report, version: str, receive
     app = report.application_id
     prints = fingerprints(report)
     inputs = inputs_digest(report)
-    packet = s.get(Packet, app)
+    packet = s.get(Packet, app, with_for_update=True)  # a decision being recorded on this packet finishes first
     if packet is not None and packet.prefix != prefix:
         raise InputError(f"application {app} is already registered under another prefix")
     if packet is not None and s.scalar(select(ReportVersion.id).filter_by(application_id=app, version=version)):
@@ -285,13 +371,18 @@ def _undecided(s: Session, app: str, prints: Iterable[str]) -> int:
 # ---------------------------------------------------------------- decisions
 
 
-def decide_finding(s: Session, app: str, fingerprint: str, decision: str, comment: str, auditor: str) -> Decision:
-    packet = _packet(s, app)
+class StaleReport(InputError):
+    """The auditor decided on a report version that is no longer the packet's latest."""
+
+
+def decide_finding(s: Session, app: str, fingerprint: str, decision: str, comment: str, auditor: str, *, seen_version: str) -> Decision:
+    """Record a decision on one finding of the report version the auditor saw (``seen_version``)."""
+    packet = _packet(s, app, seen_version)
     if decision not in FindingDecision.__members__:
         raise InputError(f"unknown decision {decision!r}")
     if not s.scalar(select(FindingRow.id).filter_by(application_id=app, version=packet.latest_version, fingerprint=fingerprint)):
         raise InputError("this finding is not in the packet's current report")
-    comment = comment.strip()[:2000]
+    comment = clean_text(comment.strip(), 2000)
     if decision == FindingDecision.dismissed and not comment:
         raise InputError("驳回（排除）一项发现须填写理由")
     row = s.get(Decision, (app, fingerprint))
@@ -304,16 +395,20 @@ def decide_finding(s: Session, app: str, fingerprint: str, decision: str, commen
     return row
 
 
-def decide_packet(s: Session, app: str, decision: str, comment: str, reasons: list[str], auditor: str) -> Status:
-    packet = _packet(s, app)
+def decide_packet(s: Session, app: str, decision: str, comment: str, reasons: list[str], auditor: str, *, seen_version: str) -> Status:
+    """Decide the packet on the report version the auditor saw; ``pass`` only once every error
+    finding of that version has been confirmed or dismissed."""
+    packet = _packet(s, app, seen_version)
     status = PACKET_DECISIONS.get(decision)
     if status is None:
         raise InputError(f"unknown packet decision {decision!r}")
-    comment = comment.strip()[:4000]
+    comment = clean_text(comment.strip(), 4000)
     if status is Status.returned and not reasons and not comment:
         raise InputError("退回申请人须列明理由：确认至少一项发现，或填写说明")
     if status is Status.escalated and not comment:
         raise InputError("提交上级复核须填写说明")
+    if status is Status.passed and (open_errors := undecided_errors(s, app, packet.latest_version)):
+        raise InputError(f"尚有 {open_errors} 项问题（错误级）未确认或排除，不能审核通过")
     previous = packet.status
     packet.status = status
     packet.updated_at = now()
@@ -321,10 +416,22 @@ def decide_packet(s: Session, app: str, decision: str, comment: str, reasons: li
     return status
 
 
-def _packet(s: Session, app: str) -> Packet:
-    packet = s.get(Packet, app)
+def undecided_errors(s: Session, app: str, version: str) -> int:
+    f, d = FindingRow, Decision
+    q = (
+        select(func.count(f.id))
+        .outerjoin(d, (d.application_id == f.application_id) & (d.fingerprint == f.fingerprint))
+        .where(f.application_id == app, f.version == version, f.severity == "error", d.fingerprint.is_(None))
+    )
+    return int(s.scalar(q) or 0)
+
+
+def _packet(s: Session, app: str, seen_version: str | None = None) -> Packet:
+    packet = s.get(Packet, app, with_for_update=True)  # a report published meanwhile waits for this decision
     if packet is None:
         raise InputError(f"no packet {app}")
+    if seen_version is not None and seen_version != packet.latest_version:
+        raise StaleReport("报告已更新为新版本，本次决定未记录：请重新加载页面，查看新版本后再作决定")
     return packet
 
 

@@ -12,10 +12,12 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from pipeline.models import DocumentInfo, EngineInfo, Finding, FindingCode, PageInfo, Report
-from pipeline.screen import PageResult, ScreenResult, recommend
+from pipeline.context import PageResult, ScreenResult
+from pipeline.report import recommend
 from prescreen.settings import Settings
 from review.app import create_app
 from review.users import add_user
+from storage.migrate import upgrade
 from storage.objectstore import LocalStore
 from storage.reports import publish_result
 from storage.reviewdb import ReviewDB, record_report
@@ -57,13 +59,17 @@ def publish(store: LocalStore, db: ReviewDB, prefix: str, result: ScreenResult) 
     return version
 
 
-def make_app(tmp: Path, trigger=None):  # noqa: ANN001, ANN201
+def make_app(tmp: Path, trigger=None, **overrides):  # noqa: ANN001, ANN003, ANN201
     settings = Settings(
-        database_url=f"sqlite:///{tmp}/review.db",
-        local_root=tmp / "store",
-        secret_key=SecretStr("k" * 40),
-        webhook_token=SecretStr("hook-token"),
+        **{
+            "database_url": f"sqlite:///{tmp}/review.db",
+            "local_root": tmp / "store",
+            "secret_key": SecretStr("k" * 40),
+            "webhook_token": SecretStr("hook-token"),
+        }
+        | overrides
     )
+    upgrade(settings.database_url)  # nothing to do when the test's database is the migrated copy already
     store, db = LocalStore(tmp / "store"), ReviewDB(settings.database_url)
     with db.session() as s:
         add_user(s, "li", PASSWORD, "李审核")
@@ -79,3 +85,17 @@ def csrf_of(html: str) -> str:
 def login(client: TestClient, username: str = "li", password: str = PASSWORD):  # noqa: ANN201
     token = csrf_of(client.get("/login").text)
     return client.post("/login", data={"username": username, "password": password, "csrf": token, "next": "/"}, follow_redirects=False)
+
+
+def api_routes(app) -> list:  # noqa: ANN001
+    """Every route of the app, those of included routers too (none of them has a prefix)."""
+    from fastapi.routing import APIRoute
+
+    out, todo = [], list(app.routes)
+    while todo:
+        route = todo.pop(0)
+        if isinstance(route, APIRoute):
+            out.append(route)
+        elif (inner := getattr(route, "original_router", None)) is not None:
+            todo.extend(inner.routes)
+    return out

@@ -128,6 +128,9 @@ def test_auditor_signs_in_dismisses_a_finding_and_returns_the_packet(served, bro
 
     name_card = browser.find_element(By.CSS_SELECTOR, '.finding[data-code="UNMASKED_NAME"]')
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", name_card)
+    box = browser.find_element(By.CSS_SELECTOR, ".thumb rect.box.error")  # drawn over the scan, not only in the markup
+    assert box.size["width"] > 50 and box.size["height"] > 5 and box.is_displayed()
+    browser.save_screenshot(str(shots / "3b-finding-box.png"))
     name_card.find_element(By.CSS_SELECTOR, 'input[value="dismissed"]').click()
     name_card.find_element(By.NAME, "comment").send_keys("姓名处为学校名称，非申请人姓名")
     click_and_wait(browser, name_card.find_element(By.CSS_SELECTOR, "button[type=submit]"))

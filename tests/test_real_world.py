@@ -16,9 +16,9 @@ from pipeline import facefind
 from pipeline.manifest import Slot, Track
 from pipeline.models import FindingCode, Page
 from pipeline.orientation import choose, turn
-from prescreen import engrave as E
-from prescreen.engrave import mask_eyes
-from prescreen import samples as S
+from samples import engrave as E
+from samples.engrave import mask_eyes
+from samples import generate as S
 
 REALDEV = Path(__file__).resolve().parents[2] / "shared" / "realdev"
 LABELS = json.loads((REALDEV / "labels.json").read_text())["images"]

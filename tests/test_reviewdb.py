@@ -10,7 +10,8 @@ from sqlalchemy import select, text
 
 from pipeline.errors import InputError
 from pipeline.models import DocumentInfo, EngineInfo, Finding, FindingCode, PageInfo, Recommendation, Report
-from pipeline.screen import recommend
+from pipeline.report import recommend
+from storage.migrate import upgrade
 from storage.reviewdb import (
     AppendOnlyError,
     AuditEntry,
@@ -51,34 +52,16 @@ def tilt() -> Finding:
     return Finding.of(FindingCode.ROTATED, "页面方向不正", slot="diploma", file="d.jpg", page=1)
 
 
-@pytest.fixture(scope="module")
-def postgres():
-    from tests import pg
-
-    if not pg.available():
-        pytest.skip("no PostgreSQL binaries on this machine")
-    with pg.temporary_postgres() as address:
-        yield address
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db(request, tmp_path):
     if request.param == "sqlite":
-        yield ReviewDB(f"sqlite:///{tmp_path}/r.db")
-        return
-    import uuid
-
-    from sqlalchemy import create_engine
-
-    address = request.getfixturevalue("postgres")
-    name = f"t{uuid.uuid4().hex[:12]}"
-    admin = create_engine(f"postgresql+psycopg://postgres@{address}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    db = ReviewDB(f"postgresql+psycopg://postgres@{address}/{name}")
+        url = f"sqlite:///{tmp_path}/r.db"
+    else:
+        url = request.getfixturevalue("pg_database")
+    upgrade(url)
+    db = ReviewDB(url)
     yield db
     db.engine.dispose()
-    admin.dispose()
 
 
 def test_dismissed_finding_stays_dismissed_on_identical_rescreen_and_changed_one_comes_back(db):
@@ -86,9 +69,9 @@ def test_dismissed_finding_stays_dismissed_on_identical_rescreen_and_changed_one
     with db.session() as s:
         record_report(s, "uploads/2024-A", first, "v1")
         fp_name, fp_tilt = fingerprints(first)
-        decide_finding(s, "2024-A", fp_name, "dismissed", "已遮盖，系误报", "li")
-        decide_finding(s, "2024-A", fp_tilt, "confirmed", "", "li")
-        decide_packet(s, "2024-A", "pass", "", [], "li")
+        decide_finding(s, "2024-A", fp_name, "dismissed", "已遮盖，系误报", "li", seen_version="v1")
+        decide_finding(s, "2024-A", fp_tilt, "confirmed", "", "li", seen_version="v1")
+        decide_packet(s, "2024-A", "pass", "", [], "li", seen_version="v1")
     # the identical findings again (a nightly re-screen with new rules elsewhere): nothing to review
     with db.session() as s:
         rec = record_report(s, "uploads/2024-A", report(findings=[name_finding(), tilt()], when=T0 + timedelta(days=1)), "v2")
@@ -105,8 +88,8 @@ def test_dismissed_finding_stays_dismissed_on_identical_rescreen_and_changed_one
 def test_new_file_bytes_reopen_a_decided_packet_even_with_no_findings(db):
     with db.session() as s:
         record_report(s, "uploads/2024-A", report(findings=[tilt()]), "v1")
-        decide_finding(s, "2024-A", fingerprints(report(findings=[tilt()]))[0], "confirmed", "", "li")
-        decide_packet(s, "2024-A", "return", "", ["方向不正"], "li")
+        decide_finding(s, "2024-A", fingerprints(report(findings=[tilt()]))[0], "confirmed", "", "li", seen_version="v1")
+        decide_packet(s, "2024-A", "return", "", ["方向不正"], "li", seen_version="v1")
         rec = record_report(s, "uploads/2024-A", report(findings=[], sha="b" * 64, when=T0 + timedelta(days=3)), "v2")
         assert rec.reopened and rec.status is Status.awaiting_review
         assert "uploads/2024-A" in awaiting_review(s)
@@ -119,16 +102,16 @@ def test_decisions_are_checked(db):
         r = report(findings=[tilt()])
         record_report(s, "uploads/2024-A", r, "v1")
         with pytest.raises(InputError):
-            decide_finding(s, "2024-A", fingerprints(r)[0], "dismissed", "  ", "li")  # a dismissal needs a reason
+            decide_finding(s, "2024-A", fingerprints(r)[0], "dismissed", "  ", "li", seen_version="v1")  # a dismissal needs a reason
         with pytest.raises(InputError):
-            decide_finding(s, "2024-A", "0" * 20, "confirmed", "", "li")  # not in the current report
+            decide_finding(s, "2024-A", "0" * 20, "confirmed", "", "li", seen_version="v1")  # not in the current report
         with pytest.raises(InputError):
-            decide_packet(s, "2024-A", "return", "", [], "li")  # returning needs reasons
+            decide_packet(s, "2024-A", "return", "", [], "li", seen_version="v1")  # returning needs reasons
         with pytest.raises(InputError):
-            decide_packet(s, "2024-A", "delete", "x", [], "li")
+            decide_packet(s, "2024-A", "delete", "x", [], "li", seen_version="v1")
         with pytest.raises(InputError):
-            decide_packet(s, "2024-NONE", "pass", "", [], "li")
-        assert decide_packet(s, "2024-A", "escalate", "需上级判断", [], "li") is Status.escalated
+            decide_packet(s, "2024-NONE", "pass", "", [], "li", seen_version="v1")
+        assert decide_packet(s, "2024-A", "escalate", "需上级判断", [], "li", seen_version="v1") is Status.escalated
 
 
 def test_same_version_recorded_twice_is_one_version(db):
@@ -149,11 +132,11 @@ def test_queue_orders_by_recommendation_then_age_and_filters(db):
         rows = queue(s)
         assert [r.packet.application_id for r in rows] == ["old-ret", "new-ret", "rev", "old-pass"]
         assert [(r.findings, r.undecided) for r in rows] == [(1, 1), (1, 1), (1, 1), (0, 0)]
-        decide_finding(s, "new-ret", fingerprints(report("new-ret", findings=[name_finding()]))[0], "confirmed", "", "li")
+        decide_finding(s, "new-ret", fingerprints(report("new-ret", findings=[name_finding()]))[0], "confirmed", "", "li", seen_version="v1")
         assert [(r.findings, r.undecided) for r in queue(s)][1] == (1, 0)
         assert [r.packet.application_id for r in queue(s, track="initial_junior")] == ["rev"]
         assert [r.packet.application_id for r in queue(s, code="UNMASKED_NAME")] == ["old-ret", "new-ret"]
-        decide_packet(s, "rev", "pass", "", [], "li")
+        decide_packet(s, "rev", "pass", "", [], "li", seen_version="v1")
         assert "rev" not in [r.packet.application_id for r in queue(s)]
         assert [r.packet.application_id for r in queue(s, status="passed")] == ["rev"]
         assert s.get(Packet, "new-ret").recommendation == Recommendation.return_to_applicant
@@ -163,8 +146,8 @@ def test_audit_log_records_who_what_when_version_and_cannot_be_changed(db):
     with db.session() as s:
         r = report(findings=[tilt()])
         record_report(s, "uploads/2024-A", r, "v1")
-        decide_finding(s, "2024-A", fingerprints(r)[0], "confirmed", "确实倒置", "wang")
-        decide_packet(s, "2024-A", "return", "", ["页面方向不正"], "wang")
+        decide_finding(s, "2024-A", fingerprints(r)[0], "confirmed", "确实倒置", "wang", seen_version="v1")
+        decide_packet(s, "2024-A", "return", "", ["页面方向不正"], "wang", seen_version="v1")
     with db.session() as s:
         trail = list(reversed(audit_trail(s, "2024-A")))
         assert [(e.actor, e.action, e.report_version) for e in trail] == [

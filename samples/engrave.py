@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from prescreen.samples import _font_bytes
+from samples.generate import _font_bytes
 
 FONT_FILES = {  # Debian packages: fonts-noto-cjk, fonts-arphic-uming/ukai, fonts-wqy-zenhei/microhei
     "song": (Path("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc"), 2),  # the SC face of the collection
