@@ -91,7 +91,7 @@ def detect(page: Page, ctx: PageContext, config: ClarityConfig | None = None) ->
         )
     # blur and down-sampling wash text out too: that page is already reported for its real cause
     explained = bool(out)
-    exposure = None if m.born_digital else _exposure_problem(m, cfg, explained)
+    exposure = None if m.born_digital or is_photo else _exposure_problem(m, cfg, explained)  # glare over text: a photo has none
     if exposure:
         out.append(page.finding(FindingCode.POOR_EXPOSURE, exposure, evidence=_round(m, "paper_level", "contrast", "glare_fraction")))
     return out

@@ -68,6 +68,10 @@ class CountingOrientation:
         self.calls += 1
         return self.inner.correction(image)
 
+    def ranked(self, image):  # noqa: ANN001, ANN201
+        self.calls += 1
+        return self.inner.ranked(image)
+
 
 def counting(engines):  # noqa: ANN001, ANN201
     from dataclasses import replace
