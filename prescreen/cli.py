@@ -71,12 +71,19 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--port", type=int, default=8080)
     v.set_defaults(func=cmd_serve)
 
-    u = sub.add_parser("user", help="manage auditor accounts").add_subparsers(dest="user_command", required=True)
-    a = u.add_parser("add", help="add an auditor, or set a new password for one")
+    roles = ["auditor", "lead", "admin"]
+    u = sub.add_parser("user", help="manage review app accounts").add_subparsers(dest="user_command", required=True)
+    a = u.add_parser("add", help="add an account, or set a new password (and with --role, the role) for one")
     a.add_argument("username")
     a.add_argument("--name", default="", help="display name")
+    a.add_argument("--role", choices=roles, help="auditor: decides packets; lead: also escalations, statistics, exports; "
+                   "admin: accounts and the audit log only (default for a new account: auditor)")
     a.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     a.set_defaults(func=cmd_user_add)
+    r = u.add_parser("role", help="give an account another role (applies from its next request)")
+    r.add_argument("username")
+    r.add_argument("role", choices=roles)
+    r.set_defaults(func=cmd_user_role)
     x = u.add_parser("disable", help="stop an auditor from signing in and end the auditor's open sessions")
     x.add_argument("username")
     x.set_defaults(func=cmd_user_disable)
@@ -133,8 +140,20 @@ def cmd_user_add(args: argparse.Namespace) -> int:
         if getpass.getpass("再次输入 / again: ") != password:
             raise PrescreenError("the two passwords differ")
     with runtime.review_db(Settings().database_url).session() as s:
-        add_user(s, args.username, password, args.name, actor=os.environ.get("USER", "admin"))
-    print(f"auditor {args.username} can sign in")
+        user = add_user(s, args.username, password, args.name, actor=os.environ.get("USER", "admin"), role=args.role)
+        role = user.role
+    print(f"{args.username} ({role}) can sign in")
+    return 0
+
+
+def cmd_user_role(args: argparse.Namespace) -> int:
+    from prescreen import runtime
+    from prescreen.settings import Settings
+    from review.users import set_role
+
+    with runtime.review_db(Settings().database_url).session() as s:
+        set_role(s, args.username, args.role, actor=os.environ.get("USER", "admin"))
+    print(f"{args.username} is now {args.role}")
     return 0
 
 
@@ -145,7 +164,7 @@ def cmd_user_disable(args: argparse.Namespace) -> int:
 
     with runtime.review_db(Settings().database_url).session() as s:
         disable_user(s, args.username, actor=os.environ.get("USER", "admin"))
-    print(f"auditor {args.username} disabled; every open session of the auditor has ended")
+    print(f"{args.username} disabled; every open session of the account has ended")
     return 0
 
 
@@ -157,7 +176,7 @@ def cmd_user_list(args: argparse.Namespace) -> int:
     with runtime.review_db(Settings().database_url).session() as s:
         accounts = list_users(s)
     for a in accounts:
-        print(f"{a.username}\t{a.display_name}\t{'active' if a.active else 'disabled'}\t{a.created_at:%Y-%m-%d}")
+        print(f"{a.username}\t{a.display_name}\t{'active' if a.active else 'disabled'}\t{a.role}\t{a.created_at:%Y-%m-%d}")
     return 0
 
 

@@ -28,7 +28,7 @@ def test_list_disable_and_enable_again(tmp_path, monkeypatch, capsys):
     assert main(["user", "list"]) == 0
     assert "li\t李审核\tdisabled" in capsys.readouterr().out
     assert main(["user", "disable", "nobody"]) == 2
-    assert "no auditor named 'nobody'" in capsys.readouterr().err
+    assert "no account named 'nobody'" in capsys.readouterr().err
 
     monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
     assert main(["user", "add", "li", "--password-stdin"]) == 0  # a new password enables the account again
