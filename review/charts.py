@@ -54,12 +54,15 @@ class Chart:
 
 
 def nice_ceiling(value: float) -> tuple[float, float]:
-    """A round top for an axis at or above ``value``, and the step of its 4–5 grid lines."""
+    """A round top for an axis of counts at or above ``value``, and the step (a whole number) of its
+    grid lines, about four of them."""
     if value <= 0:
         return 1.0, 1.0
     raw = value / 4
     magnitude = 10 ** math.floor(math.log10(raw))
-    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    step = max(1.0, next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw))
+    if step != int(step):  # 2.5 below 10: counts have no halves
+        step = math.ceil(step)
     return step * math.ceil(value / step), step
 
 

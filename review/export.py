@@ -77,36 +77,48 @@ def inert(text: str) -> bool:
 
 
 def write_xlsx(export: Export) -> bytes:
+    """Two sheets, written row by row (openpyxl's write-only mode: an export of a whole season is
+    tens of thousands of rows)."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Alignment, Font
 
-    wb = Workbook()
-    sheets = ((wb.active, "审核结论", DECISION_COLUMNS, decision_cells(export)), (wb.create_sheet(), "已确认问题", FINDING_COLUMNS, finding_cells(export)))
-    for ws, title, columns, rows in sheets:
-        ws.title = title
-        for j, (name, width) in enumerate(columns, 1):
-            cell = ws.cell(row=1, column=j, value=name)
-            cell.font = Font(bold=True)
-            ws.column_dimensions[cell.column_letter].width = width
+    wb = Workbook(write_only=True)
+    bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
+    for title, columns, rows in (("审核结论", DECISION_COLUMNS, decision_cells(export)), ("已确认问题", FINDING_COLUMNS, finding_cells(export))):
+        ws = wb.create_sheet(title)
         ws.freeze_panes = "A2"
-        for i, values in enumerate(rows, 2):
-            for j, value in enumerate(values, 1):
-                cell = ws.cell(row=i, column=j)
+        for j, (_name, width) in enumerate(columns):
+            ws.column_dimensions[chr(ord("A") + j)].width = width
+        header = []
+        for name, _width in columns:
+            cell = WriteOnlyCell(ws, value=name)
+            cell.font = bold
+            header.append(cell)
+        ws.append(header)
+        for values in rows:
+            out: list[Any] = []
+            for value in values:
                 if isinstance(value, str):
-                    cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
-                    cell.data_type = "s"  # never a formula, whatever the text starts with
-                    cell.quotePrefix = inert(value)  # and Excel keeps it text when the cell is edited
-                    if "\n" in value:
-                        cell.alignment = Alignment(wrap_text=True, vertical="top")
+                    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+                    if inert(value) or "\n" in value:
+                        cell = WriteOnlyCell(ws, value=value)
+                        cell.data_type = "s"  # never a formula, whatever the text starts with
+                        if inert(value):
+                            cell.quotePrefix = True  # and Excel keeps it text when the cell is edited
+                        if "\n" in value:
+                            cell.alignment = wrap
+                        value = cell
                 elif isinstance(value, datetime):
-                    cell.value = value
+                    cell = WriteOnlyCell(ws, value=value)
                     cell.number_format = "yyyy-mm-dd hh:mm"
-                else:
-                    cell.value = value
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+                    value = cell
+                out.append(value)
+            ws.append(out)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
 
 
 def write_csv(columns: Sequence[tuple[str, int]], rows: Iterable[list[Any]]) -> bytes:

@@ -8,9 +8,10 @@ leaves them out and blanks them wherever they appear in a message, a reason or a
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -80,62 +81,83 @@ def names_allowed(track: str) -> bool:
 
 
 def blank_names(text: str, name: str, employer: str) -> str:
-    """``text`` with the applicant's name (with or without its separators) and employer blanked."""
-    plain = "".join(ch for ch in name if ch not in NAME_SEPARATORS)
-    for word in sorted({name, plain, employer} - {""}, key=len, reverse=True):
-        if len(word) >= 2:
-            text = text.replace(word, BLANK)
+    """``text`` with the applicant's name and employer blanked, however the name's parts are joined
+    (·, ・, a dot, a space or nothing: as OCR and people write it)."""
+    gap = f"[{re.escape(NAME_SEPARATORS)}]*"
+    for word in sorted({name, employer}, key=len, reverse=True):
+        chars = [re.escape(ch) for ch in word if ch not in NAME_SEPARATORS]
+        if len(chars) >= 2:
+            text = re.sub(gap.join(chars), BLANK, text)
     return text
 
 
 def export_rows(s: Session, f: ExportFilter) -> Export:
     lo, hi = day_bounds(min(f.start, f.end), max(f.start, f.end))
     actions = [DECISION_KINDS[f.decision]] if f.decision in DECISION_KINDS else list(DECISIONS)
-    q = (
-        select(AuditEntry, Packet, ReportVersion.recommendation)
-        .join(Packet, Packet.application_id == AuditEntry.application_id)
-        .outerjoin(ReportVersion, (ReportVersion.application_id == AuditEntry.application_id) & (ReportVersion.version == AuditEntry.report_version))
-        .where(AuditEntry.action.in_(actions), AuditEntry.at >= lo, AuditEntry.at < hi)
-        .order_by(AuditEntry.at, AuditEntry.id)
+    a, p = AuditEntry, Packet
+    chosen = (
+        select(a.id)
+        .join(p, p.application_id == a.application_id)
+        .where(a.action.in_(actions), a.at >= lo, a.at < hi)
     )
     if f.latest_only:
-        latest = select(func.max(AuditEntry.id)).where(AuditEntry.action.in_(DECISIONS)).group_by(AuditEntry.application_id)
-        q = q.where(AuditEntry.id.in_(latest))
+        chosen = chosen.where(a.id.in_(select(func.max(a.id)).where(a.action.in_(DECISIONS)).group_by(a.application_id)))
     if f.track:
-        q = q.where(Packet.track == f.track)
-    found = s.execute(q.limit(MAX_ROWS + 1)).all()
+        chosen = chosen.where(p.track == f.track)
+    q = (
+        select(a.application_id, a.action, a.actor, a.at, a.report_version, a.detail, p.track, p.applicant_name, p.employer, p.status, ReportVersion.recommendation)
+        .join(p, p.application_id == a.application_id)
+        .outerjoin(ReportVersion, (ReportVersion.application_id == a.application_id) & (ReportVersion.version == a.report_version))
+        .where(a.id.in_(chosen))
+        .order_by(a.at, a.id)
+        .limit(MAX_ROWS + 1)
+    )
+    found = s.execute(q).all()
     if len(found) > MAX_ROWS:
         raise TooLarge(f"超过 {MAX_ROWS} 条，请缩小日期范围或加上筛选条件")
     names = dict(s.execute(select(User.username, User.display_name)).all())
     decisions: list[DecisionRow] = []
-    packets: dict[str, Packet] = {}
-    for entry, packet, recommendation in found:
-        packets[packet.application_id] = packet
-        shown, hide = _applicant(packet)
-        detail = entry.detail or {}
+    packets: dict[str, Applicant] = {}
+    for r in found:
+        who = packets.setdefault(r.application_id, Applicant(r.track, r.applicant_name, r.employer))
+        detail = r.detail or {}
         decisions.append(
             DecisionRow(
-                application_id=packet.application_id,
-                track=packet.track,
-                applicant=shown,
-                employer=packet.employer if names_allowed(packet.track) else "",
-                recommendation=recommendation or "",
-                decision=entry.action.removeprefix("packet_"),
-                status=packet.status,
-                auditor=_who(entry.actor, names),
-                at=entry.at,
-                report_version=entry.report_version or "",
-                comment=hide(str(detail.get("comment") or "")),
-                reasons=tuple(hide(str(r)) for r in detail.get("reasons") or ()),
+                application_id=r.application_id,
+                track=r.track,
+                applicant=who.shown_name,
+                employer=who.shown_employer,
+                recommendation=r.recommendation or "",
+                decision=r.action.removeprefix("packet_"),
+                status=r.status,
+                auditor=_who(r.actor, names),
+                at=r.at,
+                report_version=r.report_version or "",
+                comment=who.hide(str(detail.get("comment") or "")),
+                reasons=tuple(who.hide(str(x)) for x in detail.get("reasons") or ()),
             )
         )
-    return Export(decisions, _confirmed(s, packets, names), any(names_allowed(p.track) and p.applicant_name for p in packets.values()))
+    return Export(decisions, _confirmed(s, chosen, packets, names), any(w.shown_name for w in packets.values()))
 
 
-def _applicant(packet: Packet) -> tuple[str, Callable[[str], str]]:
-    if names_allowed(packet.track):
-        return packet.applicant_name, lambda text: text
-    return "", lambda text: blank_names(text, packet.applicant_name, packet.employer)
+@dataclass(frozen=True)
+class Applicant:
+    """A packet's applicant as an export may show it."""
+
+    track: str
+    name: str
+    employer: str
+
+    @property
+    def shown_name(self) -> str:
+        return self.name if names_allowed(self.track) else ""
+
+    @property
+    def shown_employer(self) -> str:
+        return self.employer if names_allowed(self.track) else ""
+
+    def hide(self, text: str) -> str:
+        return text if names_allowed(self.track) else blank_names(text, self.name, self.employer)
 
 
 def _who(username: str, names: dict[str, str]) -> str:
@@ -143,38 +165,35 @@ def _who(username: str, names: dict[str, str]) -> str:
     return f"{shown}（{username}）" if shown and shown != username else username
 
 
-def _confirmed(s: Session, packets: dict[str, Packet], names: dict[str, str]) -> list[FindingExportRow]:
-    """The confirmed findings of these packets' current reports, packet by packet in the order of
-    ``packets`` (the decisions' order), each packet's in report order."""
-    found: list[tuple[FindingRow, Decision]] = []
-    ids = list(packets)
-    for i in range(0, len(ids), 500):  # bounded IN lists
-        q = (
-            select(FindingRow, Decision)
-            .join(Packet, (Packet.application_id == FindingRow.application_id) & (Packet.latest_version == FindingRow.version))
-            .join(Decision, (Decision.application_id == FindingRow.application_id) & (Decision.fingerprint == FindingRow.fingerprint))
-            .where(FindingRow.application_id.in_(ids[i : i + 500]), Decision.decision == FindingDecision.confirmed.value)
-        )
-        found.extend(s.execute(q).tuples())
-    rank = {app: i for i, app in enumerate(ids)}
-    found.sort(key=lambda rd: (rank[rd[0].application_id], rd[0].position))
+def _confirmed(s: Session, chosen: Any, packets: dict[str, Applicant], names: dict[str, str]) -> list[FindingExportRow]:
+    """The confirmed findings of the exported packets' current reports, packet by packet in the
+    decisions' order, each packet's in report order (one query, columns only)."""
+    f, d, p = FindingRow, Decision, Packet
+    apps = select(AuditEntry.application_id).where(AuditEntry.id.in_(chosen))
+    q = (
+        select(f.application_id, f.position, f.code, f.severity, f.slot, f.page, f.message, d.auditor, d.decided_at, d.comment)
+        .join(p, (p.application_id == f.application_id) & (p.latest_version == f.version))
+        .join(d, (d.application_id == f.application_id) & (d.fingerprint == f.fingerprint))
+        .where(p.application_id.in_(apps), d.decision == FindingDecision.confirmed.value)  # on packets: SQLite plans it well
+    )
+    rank = {app: i for i, app in enumerate(packets)}
+    found = sorted(s.execute(q).all(), key=lambda r: (rank[r.application_id], r.position))
     out = []
-    for row, decision in found:
-        packet = packets[row.application_id]
-        shown, hide = _applicant(packet)
+    for r in found:
+        who = packets[r.application_id]
         out.append(
             FindingExportRow(
-                application_id=row.application_id,
-                track=packet.track,
-                applicant=shown,
-                code=row.code,
-                severity=row.severity,
-                slot=row.slot or "",
-                page=row.page,
-                message=hide(row.message or ""),
-                auditor=_who(decision.auditor, names),
-                at=decision.decided_at,
-                comment=hide(decision.comment or ""),
+                application_id=r.application_id,
+                track=who.track,
+                applicant=who.shown_name,
+                code=r.code,
+                severity=r.severity,
+                slot=r.slot or "",
+                page=r.page,
+                message=who.hide(r.message or ""),
+                auditor=_who(r.auditor, names),
+                at=r.decided_at,
+                comment=who.hide(r.comment or ""),
             )
         )
     return out

@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Float, func, literal, select
 from sqlalchemy.orm import Session
 
-from storage.reviewdb import AuditEntry, Decision, FindingDecision, FindingRow, Packet, ReportVersion, Status
+from storage.reviewdb import AuditEntry, FindingDecision, FindingRow, Packet, ReportVersion, Status
 
 BEIJING = ZoneInfo("Asia/Shanghai")  # no daylight saving: a day is [00:00, 24:00) at UTC+8
 MAX_DAYS = 366
@@ -237,16 +237,15 @@ def _waits(s: Session, lo: datetime, hi: datetime) -> dict[str, list[float]]:
 
 
 def _codes(s: Session, lo: datetime, hi: datetime, track: str | None) -> list[CodeRow]:
-    f, d = FindingRow, Decision
+    f = FindingRow
     q = (
         select(
             f.code,
-            func.count(f.id),
-            func.count(f.id).filter(d.decision == FindingDecision.confirmed.value),
-            func.count(f.id).filter(d.decision == FindingDecision.dismissed.value),
+            func.count(),
+            func.count().filter(f.decision == FindingDecision.confirmed.value),
+            func.count().filter(f.decision == FindingDecision.dismissed.value),
         )
         .join(Packet, (Packet.application_id == f.application_id) & (Packet.latest_version == f.version))
-        .outerjoin(d, (d.application_id == f.application_id) & (d.fingerprint == f.fingerprint))
         .where(Packet.received_at >= lo, Packet.received_at < hi)
         .group_by(f.code)
     )

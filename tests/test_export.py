@@ -154,3 +154,17 @@ def test_only_leads_export(exporting):
     assert auditor.get("/export").status_code == 403
     with db.session() as s:
         assert not [e for e in audit_trail(s) if e.action == "export"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("识别到“阿依古丽·买买提”", "识别到“＊＊＊”"),
+    ("识别到“阿依古丽・买买提”", "识别到“＊＊＊”"),          # OCR's katakana middle dot
+    ("阿依古丽 买买提、阿依古丽买买提", "＊＊＊、＊＊＊"),
+    ("单位：乌鲁木齐市第十中学（盖章）", "单位：＊＊＊（盖章）"),
+    ("阿依古丽", "阿依古丽"),                               # part of a name is left (it may be anyone's)
+    ("买买提·阿依古丽", "买买提·阿依古丽"),
+])  # fmt: skip
+def test_names_and_employers_are_blanked_however_written(text, expected):
+    from storage.exports import blank_names
+
+    assert blank_names(text, "阿依古丽·买买提", "乌鲁木齐市第十中学") == expected

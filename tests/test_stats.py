@@ -56,6 +56,13 @@ def seeded(request, tmp_path, monkeypatch):
     db.engine.dispose()
 
 
+@pytest.mark.parametrize(("peak", "top", "step"), [(0, 1, 1), (2, 2, 1), (7, 8, 2), (47, 60, 20), (1234, 1500, 500), (20000, 20000, 5000)])
+def test_chart_axes_count_in_whole_numbers(peak, top, step):
+    from review.charts import nice_ceiling
+
+    assert nice_ceiling(peak) == (top, step)
+
+
 def rows(days, *fields):  # noqa: ANN001, ANN002, ANN201
     return [tuple(getattr(d, f) for f in fields) for d in days]
 
@@ -105,6 +112,25 @@ def test_findings_per_code_and_dismissal_rate(seeded):
     assert (codes["UNMASKED_NAME"].confirmed, codes["UNMASKED_NAME"].dismissal_rate) == (1, 0.0)
     assert codes["BLURRY"].dismissal_rate == 1.0
     assert codes["APPRAISAL_NOT_EXCELLENT"].dismissal_rate is None  # nothing decided: no rate
+
+
+def test_finding_rows_carry_the_standing_decision(seeded, monkeypatch):
+    """The copy on each finding row (what the statistics count) equals the decision on its fingerprint,
+    on every version's rows, also after a re-screen that finds the same things."""
+    from sqlalchemy import select
+
+    from storage.reviewdb import Decision, FindingRow
+
+    with seeded.session() as s:
+        a_rows = s.scalars(select(FindingRow).filter_by(application_id="A")).all()
+        record(s, Clock(monkeypatch), bj(5, 9), report("A", "review", [finding(C.UNMASKED_NAME), finding(C.ROTATED, page=1, located=False)]), "a2", bj(2, 9))
+        standing = dict(s.execute(select(Decision.fingerprint, Decision.decision)).all())
+        rows = s.scalars(select(FindingRow)).all()
+        assert rows and all(r.decision == standing.get(r.fingerprint) for r in rows)
+        assert sorted(r.decision for r in rows if r.application_id == "A" and r.version == "a2") == ["confirmed", "dismissed"]
+        assert {r.decision for r in a_rows} == {"confirmed", "dismissed"}
+        c_rows = {(r.version, r.code): r.decision for r in rows if r.application_id == "C"}
+    assert c_rows == {("c1", "CE_INCOMPLETE"): "confirmed", ("c1", "ROTATED"): None, ("c2", "ROTATED"): None}
 
 
 def test_statistics_page_draws_and_tabulates_the_same_figures(tmp_path, monkeypatch):

@@ -1,6 +1,7 @@
 """Roles of accounts (auditor, lead, admin); each packet keeps the applicant's name and employer
 from its manifest (auditors search by them); each finding row keeps its slot, page and message
-(exports of confirmed findings need no report read back from the store).
+(exports of confirmed findings need no report read back from the store) and a copy of the standing
+decision on its fingerprint, with an index the statistics per code read alone.
 
 Existing accounts become auditors; existing packets and findings get empty values until their
 next report is recorded.
@@ -27,10 +28,18 @@ def upgrade() -> None:
     op.add_column("findings", sa.Column("slot", sa.String(length=32), nullable=True))
     op.add_column("findings", sa.Column("page", sa.Integer(), nullable=True))
     op.add_column("findings", sa.Column("message", sa.Text(), nullable=False, server_default=""))
+    op.add_column("findings", sa.Column("decision", sa.String(length=16), nullable=True))
+    op.execute(
+        "UPDATE findings SET decision = (SELECT d.decision FROM finding_decisions d "
+        "WHERE d.application_id = findings.application_id AND d.fingerprint = findings.fingerprint)"
+    )
+    op.create_index("ix_findings_current", "findings", ["application_id", "version", "code", "decision"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_findings_current", table_name="findings")
     with op.batch_alter_table("findings") as batch:
+        batch.drop_column("decision")
         batch.drop_column("message")
         batch.drop_column("page")
         batch.drop_column("slot")
