@@ -6,8 +6,11 @@ about 8 findings a version; ~70 % of packets decided, most of their findings con
 dismissed; escalations, returns and reopenings; the audit log hash-chained as the app writes
 it). Then each page is requested through the app in-process (FastAPI's TestClient, a lead signed
 in): the wall time of the whole request — queries, charts, template — cold once, then the
-median and the slowest of ``--runs`` more. PostgreSQL is ANALYZEd after the bulk load, as
-autovacuum would; SQLite is used as loaded.
+median and the slowest of ``--runs`` more, and the median CPU time a request costs (this
+process, plus every PostgreSQL server process on PostgreSQL), with the 1-minute load average
+when the page's runs began: on a machine shared with other work the wall time grows with the
+load, the CPU time much less. PostgreSQL is ANALYZEd after the bulk load, as autovacuum would;
+SQLite is used as loaded.
 
     python bench/bench_stats.py [--packets 20000] [--findings 200000] [--runs 7] [--skip-postgres]
 """
@@ -15,6 +18,8 @@ autovacuum would; SQLite is used as loaded.
 from __future__ import annotations
 
 import argparse
+import io
+import os
 import random
 import statistics
 import sys
@@ -27,6 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from openpyxl import load_workbook  # noqa: E402
 from sqlalchemy import insert, text  # noqa: E402
 
 from pipeline.models import FindingCode, severity_of  # noqa: E402
@@ -143,17 +149,35 @@ class Season:
         self.counts = {name: len(rows) for name, rows in self.rows.items()} | {"audit_log": len(chain)}
 
 
-def timed(client, url: str, runs: int) -> tuple[float, float, float, int]:  # noqa: ANN001
-    t = time.perf_counter()
-    r = client.get(url)
-    cold = time.perf_counter() - t
-    assert r.status_code == 200, (url, r.status_code, r.text[:300])
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        client.get(url)
-        times.append(time.perf_counter() - t)
-    return cold, statistics.median(times), max(times), len(r.content)
+def server_cpu(postmaster: int | None) -> float:
+    """CPU seconds used so far by this cluster's server processes (the postmaster and its children)."""
+    import psutil
+
+    if postmaster is None:
+        return 0.0
+    total = 0.0
+    root = psutil.Process(postmaster)
+    for proc in (root, *root.children(recursive=True)):
+        try:
+            times = proc.cpu_times()
+            total += times.user + times.system + times.children_user + times.children_system
+        except psutil.Error:
+            pass
+    return total
+
+
+def timed(client, url: str, runs: int, postmaster: int | None) -> dict[str, float]:  # noqa: ANN001
+    """Wall time and CPU time (this process, plus the PostgreSQL server's) of requests of ``url``:
+    the first (cold) and the median and slowest of ``runs`` more."""
+    walls, cpus = [], []
+    for _ in range(runs + 1):
+        cpu0, srv0, t = time.process_time(), server_cpu(postmaster), time.perf_counter()
+        r = client.get(url)
+        walls.append(time.perf_counter() - t)
+        cpus.append(time.process_time() - cpu0 + server_cpu(postmaster) - srv0)
+        assert r.status_code == 200, (url, r.status_code, r.text[:300])
+    return {"cold": walls[0], "median": statistics.median(walls[1:]), "slowest": max(walls[1:]),
+            "cpu": statistics.median(cpus[1:]), "size": len(r.content)}  # fmt: skip
 
 
 def measure(url: str, name: str, args: argparse.Namespace, tmp: Path) -> None:
@@ -191,14 +215,29 @@ def measure(url: str, name: str, args: argparse.Namespace, tmp: Path) -> None:
         "queue, page 40 (all)": "/?status=all&page=40",
         "search by a name": "/?q=%E7%8E%8B%E4%BC%9F",
     }
-    print(f"  {'page':42s} {'cold':>8s} {'median':>8s} {'slowest':>8s}   size")
+    postmaster = None
+    if db.engine.dialect.name == "postgresql":
+        import psutil
+
+        with db.engine.connect() as conn:
+            postmaster = psutil.Process(conn.scalar(text("SELECT pg_backend_pid()"))).ppid()
+    print(f"  {'page':40s} {'cold':>7s} {'median':>7s} {'slowest':>7s} {'CPU':>7s}   size    load")
     for label, path in pages.items():
-        cold, median, worst, size = timed(client, path, args.runs)
-        print(f"  {label:42s} {cold * 1000:7.0f}ms {median * 1000:7.0f}ms {worst * 1000:7.0f}ms   {size // 1024} KiB")
-    token = client.get("/export").text.split('name="csrf" value="')[1].split('"')[0]
-    t = time.perf_counter()
-    r = client.post("/export", data={"csrf": token, "start": "2025-06-01", "end": "2025-07-31", "latest": "1", "format": "xlsx"})
-    print(f"  export .xlsx, whole season: {time.perf_counter() - t:.2f} s, {len(r.content) // 1024} KiB, status {r.status_code}")
+        load1 = os.getloadavg()[0]
+        m = timed(client, path, args.runs, postmaster)
+        print(f"  {label:40s} {m['cold'] * 1000:5.0f}ms {m['median'] * 1000:5.0f}ms {m['slowest'] * 1000:5.0f}ms {m['cpu'] * 1000:5.0f}ms"
+              f"  {int(m['size']) // 1024:3d} KiB  {load1:4.1f}")  # fmt: skip
+    for fmt in ("csv", "xlsx"):
+        token = client.get("/export").text.split('name="csrf" value="')[1].split('"')[0]
+        cpu0, srv0, t = time.process_time(), server_cpu(postmaster), time.perf_counter()
+        r = client.post("/export", data={"csrf": token, "start": "2025-06-01", "end": "2025-07-31", "latest": "1", "format": fmt})
+        wall, cpu = time.perf_counter() - t, time.process_time() - cpu0 + server_cpu(postmaster) - srv0
+        assert r.status_code == 200, r.text[:300]
+        if fmt == "xlsx":
+            rows = sum(1 for _ in load_workbook(io.BytesIO(r.content), read_only=True)["审核结论"].iter_rows(min_row=2))
+        else:
+            rows = r.content.count(b"\r\n") - 1
+        print(f"  export .{fmt}, whole season, latest decisions: {wall:.1f} s wall, {cpu:.1f} s CPU, {rows} decisions, {len(r.content) // 1024} KiB")
     db.engine.dispose()
 
 

@@ -99,6 +99,10 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--url", help="the owner's database URL (default: PRESCREEN_DATABASE_OWNER_URL, else PRESCREEN_DATABASE_URL)")
     g.set_defaults(func=cmd_db_grant)
 
+    b = db.add_parser("backfill-applicants", help="give packets recorded before names were kept their applicant's name and "
+                      "employer, read from each packet's manifest in the store")
+    b.set_defaults(func=cmd_db_backfill)
+
     au = sub.add_parser("audit", help="the audit log").add_subparsers(dest="audit_command", required=True)
     au.add_parser("verify", help="check the audit log's hash chain; report the first broken link").set_defaults(func=cmd_audit_verify)
 
@@ -208,6 +212,34 @@ def cmd_db_grant(args: argparse.Namespace) -> int:
 
     for sql in grant_app_role(_owner_url(args), args.role):
         print(sql)
+    return 0
+
+
+def cmd_db_backfill(args: argparse.Namespace) -> int:
+    """Names and employers from the manifests in the store; a packet whose manifest is missing or
+    invalid is reported on one line and skipped."""
+    from pipeline.manifest import parse_manifest
+    from prescreen import runtime
+    from prescreen.settings import Settings
+    from storage.packets import manifest_key
+    from storage.reviewdb import backfill_applicant, without_applicant
+
+    settings = Settings()
+    db, store = runtime.review_db(settings.database_url), runtime.store_for(settings)
+    with db.session() as s:
+        todo = without_applicant(s)
+    done = skipped = 0
+    for app, prefix in todo:
+        try:
+            key = manifest_key(store, prefix)
+            applicant = parse_manifest(store.get(key).decode("utf-8-sig"), source=key).applicant
+        except (PrescreenError, UnicodeDecodeError) as exc:
+            print(f"{app}: skipped: {str(exc).splitlines()[0][:200]}", file=sys.stderr)
+            skipped += 1
+            continue
+        with db.session() as s:
+            done += backfill_applicant(s, app, applicant)
+    print(f"applicants recorded for {done} packets; {skipped} skipped; {len(todo) - done - skipped} had them meanwhile")
     return 0
 
 

@@ -76,7 +76,9 @@ def selection_of(query: str) -> PacketFilter:
 
 
 @router.get("/", response_class=HTMLResponse)
-def queue_page(request: Request, user: Reviewer, q: str = "", status: str | None = None, track: str = "", code: str = "", page: int = 1) -> HTMLResponse:
+def queue_page(
+    request: Request, user: Reviewer, q: str = "", status: str | None = None, track: str = "", code: str = "", page: int = 1
+) -> HTMLResponse:
     f = selection(q, status, track, code)
     with db_of(request).session() as s:
         found = find_packets(s, f, page=page, per_page=PAGE_SIZE)

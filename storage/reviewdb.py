@@ -413,6 +413,21 @@ def record_report(
     return Recorded(Status(packet.status), reopened, undecided)
 
 
+def without_applicant(s: Session) -> list[tuple[str, str]]:
+    """(application id, prefix) of packets recorded before names were kept (``backfill_applicant``)."""
+    return list(s.execute(select(Packet.application_id, Packet.prefix).where(Packet.applicant_name == "").order_by(Packet.application_id)).all())
+
+
+def backfill_applicant(s: Session, app: str, applicant: Applicant) -> bool:
+    """Give a packet recorded without them its applicant's name and employer; False if it has them."""
+    packet = s.get(Packet, app, with_for_update=True)
+    if packet is None or packet.applicant_name:
+        return False
+    packet.applicant_name = clean_text(applicant.name.strip(), 64)
+    packet.employer = clean_text(applicant.employer.strip(), 128)
+    return True
+
+
 def _undecided(s: Session, app: str, prints: Iterable[str]) -> int:
     prints = set(prints)
     decided = set(s.scalars(select(Decision.fingerprint).where(Decision.application_id == app, Decision.fingerprint.in_(prints))))
