@@ -187,7 +187,7 @@ def export_file(
     db = db_of(request)
     try:
         with db.session() as s:
-            export = export_rows(s, f)
+            export = export_rows(s, f, findings=format == "xlsx" or content == "findings")
     except TooLarge as exc:
         return _form(request, 400, str(exc), **chosen)
     if format == "xlsx":

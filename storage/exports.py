@@ -8,8 +8,8 @@ leaves them out and blanks them wherever they appear in a message, a reason or a
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date, datetime
 from typing import Any
 
@@ -80,18 +80,46 @@ def names_allowed(track: str) -> bool:
     return track not in MASKED_TRACKS
 
 
+def _plain_words(name: str, employer: str) -> tuple[str, ...]:
+    """The name and employer without separators, longest first (two characters at least)."""
+    plain = {"".join(ch for ch in w if ch not in NAME_SEPARATORS) for w in (name, employer)}
+    return tuple(sorted((w for w in plain if len(w) >= 2), key=len, reverse=True))
+
+
+def _blank(text: str, words: tuple[str, ...]) -> str:
+    """Blank each occurrence of ``words`` in ``text``, however separators (·, ・, a dot, a space)
+    are put between their characters: the words are looked for in the text without separators,
+    and the matching stretch of the text itself is replaced."""
+    if not words or not text:
+        return text
+    keep = [i for i, ch in enumerate(text) if ch not in NAME_SEPARATORS]
+    stripped = "".join(text[i] for i in keep)
+    spans = []
+    for word in words:
+        at = stripped.find(word)
+        while at != -1:
+            spans.append((keep[at], keep[at + len(word) - 1] + 1))
+            at = stripped.find(word, at + len(word))
+    if not spans:
+        return text
+    out, pos = [], 0
+    for start, end in sorted(spans):
+        if start < pos:  # inside a stretch already blanked
+            pos = max(pos, end)
+            continue
+        out += [text[pos:start], BLANK]
+        pos = end
+    return "".join(out) + text[pos:]
+
+
 def blank_names(text: str, name: str, employer: str) -> str:
     """``text`` with the applicant's name and employer blanked, however the name's parts are joined
     (·, ・, a dot, a space or nothing: as OCR and people write it)."""
-    gap = f"[{re.escape(NAME_SEPARATORS)}]*"
-    for word in sorted({name, employer}, key=len, reverse=True):
-        chars = [re.escape(ch) for ch in word if ch not in NAME_SEPARATORS]
-        if len(chars) >= 2:
-            text = re.sub(gap.join(chars), BLANK, text)
-    return text
+    return _blank(text, _plain_words(name, employer))
 
 
-def export_rows(s: Session, f: ExportFilter) -> Export:
+def export_rows(s: Session, f: ExportFilter, *, findings: bool = True) -> Export:
+    """The decisions ``f`` selects and (unless ``findings`` is False) the confirmed findings of their packets."""
     lo, hi = day_bounds(min(f.start, f.end), max(f.start, f.end))
     actions = [DECISION_KINDS[f.decision]] if f.decision in DECISION_KINDS else list(DECISIONS)
     a, p = AuditEntry, Packet
@@ -137,7 +165,8 @@ def export_rows(s: Session, f: ExportFilter) -> Export:
                 reasons=tuple(who.hide(str(x)) for x in detail.get("reasons") or ()),
             )
         )
-    return Export(decisions, _confirmed(s, chosen, packets, names), any(w.shown_name for w in packets.values()))
+    confirmed = _confirmed(s, chosen, packets, names) if findings else []
+    return Export(decisions, confirmed, any(w.shown_name for w in packets.values()))
 
 
 @dataclass(frozen=True)
@@ -156,8 +185,12 @@ class Applicant:
     def shown_employer(self) -> str:
         return self.employer if names_allowed(self.track) else ""
 
+    @cached_property
+    def _words(self) -> tuple[str, ...]:
+        return _plain_words(self.name, self.employer)
+
     def hide(self, text: str) -> str:
-        return text if names_allowed(self.track) else blank_names(text, self.name, self.employer)
+        return text if names_allowed(self.track) else _blank(text, self._words)
 
 
 def _who(username: str, names: dict[str, str]) -> str:

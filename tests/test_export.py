@@ -168,3 +168,10 @@ def test_names_and_employers_are_blanked_however_written(text, expected):
     from storage.exports import blank_names
 
     assert blank_names(text, "阿依古丽·买买提", "乌鲁木齐市第十中学") == expected
+
+
+def test_a_name_inside_the_employer_is_one_blank():
+    from storage.exports import blank_names
+
+    assert blank_names("王伟诊所的王 伟", "王伟", "王伟诊所") == "＊＊＊的＊＊＊"
+    assert blank_names("", "王伟", "x") == "" and blank_names("张三", "王", "") == "张三"  # one character: left alone
