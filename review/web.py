@@ -131,8 +131,9 @@ def start_session(request: Request, username: str, epoch: int) -> None:
 
 
 def auditor(request: Request) -> str:
-    """The signed-in auditor's name. A session ends at 8 h from sign-in, and at once when its
-    account signs out, gets a new password or is disabled (the epoch no longer matches)."""
+    """The signed-in account's name (its role goes to ``request.state.role``). A session ends at 8 h
+    from sign-in, and at once when its account signs out, gets a new password or is disabled (the
+    epoch no longer matches)."""
     username, epoch, iat = (request.session.get(k) for k in ("user", "epoch", "iat"))
     if not isinstance(username, str) or not isinstance(iat, int) or not 0 <= time.time() - iat < SESSION_SECONDS:
         _end(request)

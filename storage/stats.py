@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Float, func, literal, select
 from sqlalchemy.orm import Session
 
+from pipeline.manifest import Track
 from storage.reviewdb import AuditEntry, FindingDecision, FindingRow, Packet, ReportVersion, Status
 
 BEIJING = ZoneInfo("Asia/Shanghai")  # no daylight saving: a day is [00:00, 24:00) at UTC+8
@@ -162,7 +163,8 @@ def season(s: Session, start: date, end: date, track: str | None = None) -> Seas
     for tr, hours in waits.items():
         row = by_track.setdefault(tr, TrackRow(track=tr))
         row.decided, row.median_hours = len(hours), statistics.median(hours)
-    result.tracks = sorted(by_track.values(), key=lambda r: r.track)
+    order = {t.value: i for i, t in enumerate(Track)}
+    result.tracks = sorted(by_track.values(), key=lambda r: (order.get(r.track, len(order)), r.track))
     total = TrackRow(track=track or "")
     for r in result.tracks:
         if track is None or r.track == track:
