@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pipeline import quality  # noqa: E402
 from prescreen import runtime  # noqa: E402
-from prescreen import samples as S  # noqa: E402
+from samples import generate as S  # noqa: E402
 
 
 def main() -> None:

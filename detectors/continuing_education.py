@@ -8,7 +8,7 @@ from pipeline.extract import ce_records
 from pipeline.manifest import Manifest, Slot
 from pipeline.models import ChecklistItem, CheckResult, Finding, FindingCode
 from pipeline.rules import Notice
-from pipeline.screen import FileResult
+from pipeline.context import FileResult
 
 CATEGORIES = ("公需科目", "专业科目")
 

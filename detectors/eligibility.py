@@ -7,11 +7,11 @@ import re
 from datetime import date
 
 from detectors.packet_common import add_years, located, merged, readable, slot_files
-from pipeline.extract import _NUM, _cn_number, find_dates, normalize
+from pipeline.extract import NUM, cn_number, find_dates, normalize
 from pipeline.manifest import EducationLevel, Manifest, Slot
 from pipeline.models import ChecklistItem, CheckResult, Finding, FindingCode
 from pipeline.rules import Notice
-from pipeline.screen import FileResult
+from pipeline.context import FileResult
 
 EDUCATION_LABELS = {
     EducationLevel.technical_secondary: "中专",
@@ -69,7 +69,7 @@ def check(m: Manifest, notice: Notice, files: list[FileResult]) -> CheckResult:
     return CheckResult(findings=merged(findings), checklist=tuple(items))
 
 
-_STUDY_END = re.compile(rf"至{_NUM}年{_NUM}月")
+_STUDY_END = re.compile(rf"至{NUM}年{NUM}月")
 
 
 def diploma_graduation(fr: FileResult) -> tuple[date, int, tuple] | None:
@@ -78,7 +78,7 @@ def diploma_graduation(fr: FileResult) -> tuple[date, int, tuple] | None:
     for loc in lines:
         t = normalize(loc.line.text)
         m = _STUDY_END.search(t)
-        if m and (y := _cn_number(m.group(1))) and (mo := _cn_number(m.group(2))) and 1950 < y < 2100 and 1 <= mo <= 12:
+        if m and (y := cn_number(m.group(1))) and (mo := cn_number(m.group(2))) and 1950 < y < 2100 and 1 <= mo <= 12:
             return date(y, mo, 1), loc.page, loc.line.bbox
     dated = [(d.value, loc) for loc in lines for d in find_dates(loc.line.text)]
     if not dated:

@@ -18,11 +18,11 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from pipeline.models import BBox, Finding, FindingCode, Page
-from pipeline.screen import PageContext
+from pipeline.context import PageContext
 
 
 class FaceConfig(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     min_confidence: float = Field(0.7, description="detector score (0-1) for a face; false faces on documents score < 0.6")
     detect_side_px: int = Field(960, description="pages are searched at most this large (the detector's design size)")

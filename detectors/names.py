@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from pipeline.extract import normalize
 from pipeline.models import BBox, Finding, FindingCode, Page, TextLine
-from pipeline.screen import PageContext
+from pipeline.context import PageContext
 
 _SEPARATORS = re.compile(r"[·•・‧.\-－_·]")
 _ADMIN_PREFIX = re.compile(r"^(新疆维吾尔自治区|新疆|自治区|乌鲁木齐市|乌鲁木齐|[\u4e00-\u9fff]{2,4}(区|县|市))")

@@ -22,7 +22,7 @@ from detectors.names import find, variants_of_employer
 from pipeline.extract import normalize
 from pipeline.manifest import Slot
 from pipeline.models import BBox, Finding, FindingCode, Page
-from pipeline.screen import PageContext
+from pipeline.context import PageContext
 
 EMPLOYER_ISSUED = frozenset(
     {Slot.unit_publicity, Slot.publicity_result, Slot.recommendation_report, Slot.annual_appraisal, Slot.supervisor_opinion}
@@ -30,7 +30,7 @@ EMPLOYER_ISSUED = frozenset(
 
 
 class SealConfig(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     work_side_px: int = Field(1400, description="long side the page is searched for red ink at")
     grey_side_px: int = Field(800, description="long side a grey-scale page is searched for rings at")

@@ -7,7 +7,7 @@ from datetime import timedelta
 from pipeline.manifest import Manifest
 from pipeline.models import ChecklistItem, CheckResult, Finding, FindingCode
 from pipeline.rules import Notice
-from pipeline.screen import FileResult
+from pipeline.context import FileResult
 
 
 def check(m: Manifest, notice: Notice, files: list[FileResult]) -> CheckResult:

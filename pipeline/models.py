@@ -189,6 +189,28 @@ class Report(Frozen):
         return self.model_dump_json(indent=2)
 
 
+class PageMetrics(Frozen):
+    """What is measured on an upright page before the detectors judge it (``pipeline.quality``)."""
+
+    orientation_score: float = Field(0.0, description="the orientation model's confidence (0-1) in the turn applied")
+    blur_px: float = Field(
+        0.0, description="edge blur (Gaussian sigma, px) at text normalised to 32-px lines; inf when no edge is found"
+    )
+    orig_width: float = Field(0.0, description="width of the original page, in its own pixels")
+    orig_height: float = Field(0.0, description="height of the original page, in its own pixels")
+    ocr_confidence: float = Field(0.0, description="mean confidence (0-1) of the OCR lines; 0 without OCR lines")
+    paper_level: float = Field(0.0, description="90th-percentile grey level (0-255): the paper")
+    ink_level: float = Field(0.0, description="grey level (0-255) of the marks on the page")
+    contrast: float = Field(0.0, description="paper minus ink, grey levels")
+    spread: float = Field(0.0, description="standard deviation of the grey levels")
+    structure: float = Field(0.0, description="largest smoothed local grey change: ~0-10 on a blank sheet, 30+ with text")
+    glare_fraction: float = Field(0.0, description="share of the page lost to a glare hot spot")
+    small_text_px: float | None = Field(
+        None, description="height (25th percentile) of OCR line boxes, in original pixels; None with fewer than 2 lines"
+    )
+    born_digital: bool = Field(False, description="the page's text comes from a real PDF text layer")
+
+
 @dataclass(frozen=True, eq=False)
 class Page:
     """One upright page as the detectors see it. Holds pixels, so it never leaves the worker."""
@@ -201,7 +223,7 @@ class Page:
     rotation: int = 0
     scale: float = 1.0  # working pixels per original pixel
     dpi: float | None = None
-    metrics: dict[str, float] = field(default_factory=dict)
+    metrics: PageMetrics = field(default_factory=PageMetrics)
 
     @property
     def text(self) -> str:

@@ -6,15 +6,18 @@ process (``get_engine``) and reused for every page.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import threading
 from functools import lru_cache
 from importlib.metadata import version
+from pathlib import Path
 from typing import Protocol
 
 import cv2
 import numpy as np
 
+from pipeline.build import files_digest, source_files, sources_digest
 from pipeline.errors import EngineError
 from pipeline.models import TextLine
 
@@ -23,6 +26,7 @@ log = logging.getLogger(__name__)
 
 class OcrEngine(Protocol):
     name: str
+    fingerprint: str  # name, model files, parameters and this code: what shapes a reading
 
     def read(self, image: np.ndarray) -> list[TextLine]:
         """Text lines of an upright BGR image, boxes relative to the image."""
@@ -37,6 +41,7 @@ class RapidOcrEngine:
     """PP-OCR det + rec (ONNX, bundled with rapidocr). The page is upright already, so no line classifier."""
 
     def __init__(self, threads: int = 0, min_score: float = 0.5) -> None:
+        self._threads, self._min_score = threads, min_score
         try:
             from rapidocr import RapidOCR
         except ImportError as exc:  # pragma: no cover - the dependency is mandatory
@@ -53,6 +58,13 @@ class RapidOcrEngine:
         self._line_engine = RapidOCR(params=params | {"Global.use_det": False})
         self._lock = threading.Lock()  # one onnxruntime session; calls are serialised per engine
         self.name = f"rapidocr-{version('rapidocr')}/PP-OCRv6-small"
+
+    def __reduce__(self):  # noqa: ANN204 - pickled as a reference: the other process loads its own, once
+        return (_shared_rapidocr, (self._threads, self._min_score))
+
+    @property
+    def fingerprint(self) -> str:
+        return _rapidocr_fingerprint(self.name, self._min_score)
 
     def read(self, image: np.ndarray) -> list[TextLine]:
         h, w = image.shape[:2]
@@ -89,15 +101,42 @@ class RapidOcrEngine:
         return "".join(out.txts).strip(), float(np.mean(out.scores))
 
 
+@lru_cache(maxsize=4)
+def _rapidocr_fingerprint(name: str, min_score: float) -> str:
+    """The engine's name, its model files and default configuration, our parameters and this module."""
+    from rapidocr import RapidOCR
+
+    package = Path(inspect.getsourcefile(RapidOCR) or "").parent
+    data = sorted(package.glob("models/*.onnx")) + sorted(package.glob("*.yaml"))
+    return f"{name}|min_score={min_score}|{files_digest(data)}|{sources_digest(source_files(RapidOcrEngine))}"
+
+
 ENGINES = {"rapidocr": RapidOcrEngine}
+_LOADING = threading.Lock()
 
 
 @lru_cache(maxsize=4)
-def get_engine(name: str = "rapidocr", threads: int = 0) -> OcrEngine:
-    """The process-wide engine for ``name`` (models load once per process)."""
+def _rapidocr(threads: int, min_score: float) -> RapidOcrEngine:
+    return RapidOcrEngine(threads, min_score)
+
+
+def _shared_rapidocr(threads: int, min_score: float) -> OcrEngine:
+    with _LOADING:
+        return _load("rapidocr", threads) if min_score == 0.5 else _rapidocr(threads, min_score)
+
+
+@lru_cache(maxsize=4)
+def _load(name: str, threads: int) -> OcrEngine:
     try:
         factory = ENGINES[name]
     except KeyError:
         raise EngineError(f"unknown OCR engine {name!r}; available: {', '.join(ENGINES)}") from None
     log.info("loading OCR engine %s", name)
     return factory(threads=threads)
+
+
+def get_engine(name: str = "rapidocr", threads: int = 0) -> OcrEngine:
+    """The process-wide engine for ``name``: models load once per process, under a lock, however
+    many page threads ask for it first."""
+    with _LOADING:
+        return _load(name, threads)

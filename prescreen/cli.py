@@ -13,16 +13,17 @@ import logging
 import os
 import sys
 import tempfile
+import time
 from datetime import datetime
 from pathlib import Path
 
+from pipeline.context import PageResult, ScreenResult
 from pipeline.errors import PrescreenError
 from pipeline.html import render_html
 from pipeline.labels import RECOMMENDATION_LABELS
 from pipeline.models import Report
 from pipeline.packet import load_packet
-from pipeline.rules import load_rules
-from pipeline.screen import PageResult, ScreenResult, screen_packet
+from pipeline.screen import screen_packet, threads
 
 log = logging.getLogger("prescreen")
 
@@ -218,10 +219,9 @@ def cmd_db_grant(args: argparse.Namespace) -> int:
 def cmd_db_backfill(args: argparse.Namespace) -> int:
     """Names and employers from the manifests in the store; a packet whose manifest is missing or
     invalid is reported on one line and skipped."""
-    from pipeline.manifest import parse_manifest
     from prescreen import runtime
     from prescreen.settings import Settings
-    from storage.packets import manifest_key
+    from storage.packets import load_store_packet
     from storage.reviewdb import backfill_applicant, without_applicant
 
     settings = Settings()
@@ -231,9 +231,8 @@ def cmd_db_backfill(args: argparse.Namespace) -> int:
     done = skipped = 0
     for app, prefix in todo:
         try:
-            key = manifest_key(store, prefix)
-            applicant = parse_manifest(store.get(key).decode("utf-8-sig"), source=key).applicant
-        except (PrescreenError, UnicodeDecodeError) as exc:
+            applicant = load_store_packet(store, prefix, settings.limits).manifest.applicant  # the manifest only, within the limits
+        except PrescreenError as exc:
             print(f"{app}: skipped: {str(exc).splitlines()[0][:200]}", file=sys.stderr)
             skipped += 1
             continue
@@ -273,8 +272,12 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from prescreen.samples import demo_packet
+    try:  # the generator and its face photo (scikit-image) come with the "samples" extra, not the service
+        import skimage  # noqa: F401
 
+        from samples.generate import demo_packet
+    except ImportError as exc:
+        raise PrescreenError(f"the sample generator needs {exc.name}: pip install 'prescreen[samples]'") from None
     folder: Path = args.dir
     packet_dir = folder / "packet"
     if (packet_dir / "manifest.yaml").exists():
@@ -306,13 +309,14 @@ def run_check(packet_path: Path, use_flow: bool = False) -> ScreenResult:
     from prescreen.settings import Settings
 
     settings = Settings()
-    packet = load_packet(packet_path)  # InputError (exit 2) before any model is loaded
+    packet = load_packet(packet_path, settings.limits)  # InputError (exit 2) before any model is loaded
+    notices = runtime.notices(settings)  # a rules file naming an unknown check: exit 2, one line
     if use_flow:
         from flows.screen import check_local_packet
 
         return check_local_packet(str(packet_path))
-    notices = load_rules(settings.rules_dir)
     with _Progress(len(packet.manifest.files())) as progress:
+        # the packet's time budget holds here too: pages not started by then are reported unread
         return screen_packet(
             packet,
             notices,
@@ -321,6 +325,8 @@ def run_check(packet_path: Path, use_flow: bool = False) -> ScreenResult:
             packet_checks=runtime.packet_checks(),
             options=runtime.options_for(settings),
             on_page=progress.page,
+            run=threads(settings.page_threads),
+            deadline=time.time() + settings.limits.packet_seconds,
         )
 
 

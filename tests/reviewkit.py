@@ -12,7 +12,8 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from pipeline.models import DocumentInfo, EngineInfo, Finding, FindingCode, PageInfo, Report
-from pipeline.screen import PageResult, ScreenResult, recommend
+from pipeline.context import PageResult, ScreenResult
+from pipeline.report import recommend
 from prescreen.settings import Settings
 from review.app import create_app
 from review.users import add_user

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.manifest import Applicant
 from pipeline.models import DocumentInfo, EngineInfo, Finding, FindingCode, PageInfo, Report
-from pipeline.screen import recommend
+from pipeline.report import recommend
 from storage.reviewdb import decide_finding, decide_packet, fingerprints, record_report
 
 BJ = timezone(timedelta(hours=8))
@@ -78,7 +78,7 @@ def conclude(s: Session, clock: Clock, when: datetime, app: str, decision: str, 
 
 def publish(store, s: Session, clock: Clock, when: datetime, r: Report, received: datetime, who: Applicant | None = None) -> str:  # noqa: ANN001
     """Publish ``r`` in the store (report and page images, so its pages open) and record it; returns its version."""
-    from pipeline.screen import PageResult, ScreenResult
+    from pipeline.context import PageResult, ScreenResult
     from storage.reports import publish_result
     from tests.reviewkit import page_image
 

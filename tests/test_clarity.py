@@ -10,7 +10,7 @@ from pipeline.documents import Document, ReadLimits, SourcePage
 from pipeline.manifest import Slot
 from pipeline.models import FindingCode
 from pipeline.screen import screen_page
-from prescreen import samples as S
+from samples import generate as S
 
 P = S.Person()
 DOCS = {

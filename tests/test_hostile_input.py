@@ -12,10 +12,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from detectors import PACKET_CHECKS, REGISTRY
+from pipeline.context import PageResult, ScreenResult
 from pipeline.html import render_html
 from pipeline.models import ChecklistItem, DocumentInfo, EngineInfo, Finding, FindingCode, PageInfo, Report
 from pipeline.packet import load_packet
-from pipeline.screen import PageResult, ScreenResult, recommend, screen_packet
+from pipeline.report import recommend
+from pipeline.screen import screen_packet
 from review.users import add_user
 from storage.reviewdb import fingerprints
 from tests.reviewkit import PASSWORD, csrf_of, login, make_app, page_image, publish
@@ -174,7 +176,7 @@ def test_html_report_shows_hostile_text_as_text():
 
 def test_screened_packet_with_hostile_names_and_file_names(tmp_path, engines, notices):
     """The real pipeline on a packet whose manifest fields, folder and file names carry markup."""
-    from prescreen import samples as S
+    from samples import generate as S
 
     folder = tmp_path / "2024-HX-0002"
     builder = S.PacketBuilder(folder, application_id="2024-HX-0002", track="review", person=S.Person(name=H[:64], employer=H[:128]))

@@ -12,7 +12,7 @@ from pipeline.documents import Document, ReadLimits, SourcePage
 from pipeline.manifest import Slot, Track
 from pipeline.models import FindingCode, Page, TextLine
 from pipeline.screen import screen_page
-from prescreen import samples as S
+from samples import generate as S
 
 NAME, EMPLOYER = "阿依古丽·买买提", "乌鲁木齐市第十中学"
 
@@ -52,7 +52,7 @@ def test_name_forms(context, texts, expected):
 
 
 def test_short_han_name_exact_only(context, manifest, notices):
-    from pipeline.screen import PageContext
+    from pipeline.context import PageContext
 
     m = manifest.model_copy(update={"track": Track.review, "applicant": manifest.applicant.model_copy(update={"name": "张三"})})
     ctx = PageContext(m, notices[Track.review], Slot.diploma)

@@ -9,7 +9,7 @@ import pytest
 from detectors import seals
 from pipeline.manifest import Slot, Track
 from pipeline.models import FindingCode, Page
-from prescreen import samples as S
+from samples import generate as S
 
 EMPLOYER = "乌鲁木齐市第十中学"
 CFG = seals.SealConfig()
@@ -99,7 +99,7 @@ def test_line_reader_refuses_what_is_not_a_line(engines):
 
 def test_employer_name_read_off_an_unmasked_seal_is_the_seals_finding(context):
     from pipeline.models import Finding
-    from pipeline.screen import without_subsumed
+    from pipeline.checks import without_subsumed
 
     seal = Finding.of(FindingCode.UNMASKED_SEAL, "s", page=1, bbox=(0.6, 0.3, 0.8, 0.5))
     on_seal = Finding.of(FindingCode.UNMASKED_EMPLOYER, "e", page=1, bbox=(0.62, 0.32, 0.78, 0.36))

@@ -41,7 +41,7 @@ def test_backfill_applicants_from_the_manifests(tmp_path, capsys):
     import json
     from pathlib import Path
 
-    from prescreen.samples import PacketBuilder
+    from samples.generate import PacketBuilder
     from storage.reviewdb import Packet
     from tests.reviewkit import publish, screened
 
