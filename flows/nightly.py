@@ -116,7 +116,10 @@ def rescreen_cached(prefixes: list[str], root: str | None) -> list[Outcome]:
             )
             published = publish_result(store, prefix, result)
             with runtime.review_db(config.database_url).session() as s:
-                record_report(s, prefix, result.report, published.version, received_at=packet.manifest.submission.submitted_at)
+                record_report(
+                    s, prefix, result.report, published.version,
+                    received_at=packet.manifest.submission.submitted_at, applicant=packet.manifest.applicant,
+                )  # fmt: skip
         except Exception as exc:  # noqa: BLE001 - one packet must not stop the batch
             outcomes.append(Outcome(prefix=prefix, ok=False, error=f"{type(exc).__name__}: {exc}"[:200]))
             continue

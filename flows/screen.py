@@ -114,8 +114,9 @@ def publish(root: str | None, prefix: str, result: ScreenResult) -> Published:
 def record(prefix: str, result: ScreenResult, version: str) -> Recorded:
     """Put the report version in the auditors' queue (decisions on unchanged findings carry over)."""
     submitted = result.manifest.submission.submitted_at if result.manifest else None
+    applicant = result.manifest.applicant if result.manifest else None
     with runtime.review_db(settings().database_url).session() as s:
-        return record_report(s, prefix, result.report, version, received_at=submitted)
+        return record_report(s, prefix, result.report, version, received_at=submitted, applicant=applicant)
 
 
 def screen(root: str | None, prefix: str, use_cache: bool = False) -> ScreenResult:

@@ -72,12 +72,19 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--port", type=int, default=8080)
     v.set_defaults(func=cmd_serve)
 
-    u = sub.add_parser("user", help="manage auditor accounts").add_subparsers(dest="user_command", required=True)
-    a = u.add_parser("add", help="add an auditor, or set a new password for one")
+    roles = ["auditor", "lead", "admin"]
+    u = sub.add_parser("user", help="manage review app accounts").add_subparsers(dest="user_command", required=True)
+    a = u.add_parser("add", help="add an account, or set a new password (and with --role, the role) for one")
     a.add_argument("username")
     a.add_argument("--name", default="", help="display name")
+    a.add_argument("--role", choices=roles, help="auditor: decides packets; lead: also escalations, statistics, exports; "
+                   "admin: accounts and the audit log only (default for a new account: auditor)")
     a.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     a.set_defaults(func=cmd_user_add)
+    r = u.add_parser("role", help="give an account another role (applies from its next request)")
+    r.add_argument("username")
+    r.add_argument("role", choices=roles)
+    r.set_defaults(func=cmd_user_role)
     x = u.add_parser("disable", help="stop an auditor from signing in and end the auditor's open sessions")
     x.add_argument("username")
     x.set_defaults(func=cmd_user_disable)
@@ -92,6 +99,10 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("role")
     g.add_argument("--url", help="the owner's database URL (default: PRESCREEN_DATABASE_OWNER_URL, else PRESCREEN_DATABASE_URL)")
     g.set_defaults(func=cmd_db_grant)
+
+    b = db.add_parser("backfill-applicants", help="give packets recorded before names were kept their applicant's name and "
+                      "employer, read from each packet's manifest in the store")
+    b.set_defaults(func=cmd_db_backfill)
 
     au = sub.add_parser("audit", help="the audit log").add_subparsers(dest="audit_command", required=True)
     au.add_parser("verify", help="check the audit log's hash chain; report the first broken link").set_defaults(func=cmd_audit_verify)
@@ -134,8 +145,20 @@ def cmd_user_add(args: argparse.Namespace) -> int:
         if getpass.getpass("再次输入 / again: ") != password:
             raise PrescreenError("the two passwords differ")
     with runtime.review_db(Settings().database_url).session() as s:
-        add_user(s, args.username, password, args.name, actor=os.environ.get("USER", "admin"))
-    print(f"auditor {args.username} can sign in")
+        user = add_user(s, args.username, password, args.name, actor=os.environ.get("USER", "admin"), role=args.role)
+        role = user.role
+    print(f"{args.username} ({role}) can sign in")
+    return 0
+
+
+def cmd_user_role(args: argparse.Namespace) -> int:
+    from prescreen import runtime
+    from prescreen.settings import Settings
+    from review.users import set_role
+
+    with runtime.review_db(Settings().database_url).session() as s:
+        set_role(s, args.username, args.role, actor=os.environ.get("USER", "admin"))
+    print(f"{args.username} is now {args.role}")
     return 0
 
 
@@ -146,7 +169,7 @@ def cmd_user_disable(args: argparse.Namespace) -> int:
 
     with runtime.review_db(Settings().database_url).session() as s:
         disable_user(s, args.username, actor=os.environ.get("USER", "admin"))
-    print(f"auditor {args.username} disabled; every open session of the auditor has ended")
+    print(f"{args.username} disabled; every open session of the account has ended")
     return 0
 
 
@@ -158,7 +181,7 @@ def cmd_user_list(args: argparse.Namespace) -> int:
     with runtime.review_db(Settings().database_url).session() as s:
         accounts = list_users(s)
     for a in accounts:
-        print(f"{a.username}\t{a.display_name}\t{'active' if a.active else 'disabled'}\t{a.created_at:%Y-%m-%d}")
+        print(f"{a.username}\t{a.display_name}\t{'active' if a.active else 'disabled'}\t{a.role}\t{a.created_at:%Y-%m-%d}")
     return 0
 
 
@@ -190,6 +213,32 @@ def cmd_db_grant(args: argparse.Namespace) -> int:
 
     for sql in grant_app_role(_owner_url(args), args.role):
         print(sql)
+    return 0
+
+
+def cmd_db_backfill(args: argparse.Namespace) -> int:
+    """Names and employers from the manifests in the store; a packet whose manifest is missing or
+    invalid is reported on one line and skipped."""
+    from prescreen import runtime
+    from prescreen.settings import Settings
+    from storage.packets import load_store_packet
+    from storage.reviewdb import backfill_applicant, without_applicant
+
+    settings = Settings()
+    db, store = runtime.review_db(settings.database_url), runtime.store_for(settings)
+    with db.session() as s:
+        todo = without_applicant(s)
+    done = skipped = 0
+    for app, prefix in todo:
+        try:
+            applicant = load_store_packet(store, prefix, settings.limits).manifest.applicant  # the manifest only, within the limits
+        except PrescreenError as exc:
+            print(f"{app}: skipped: {str(exc).splitlines()[0][:200]}", file=sys.stderr)
+            skipped += 1
+            continue
+        with db.session() as s:
+            done += backfill_applicant(s, app, applicant)
+    print(f"applicants recorded for {done} packets; {skipped} skipped; {len(todo) - done - skipped} had them meanwhile")
     return 0
 
 
