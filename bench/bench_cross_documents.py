@@ -30,8 +30,8 @@ from pipeline.packet import load_packet  # noqa: E402
 from pipeline.rules import load_rules  # noqa: E402
 from pipeline.screen import check_packet, screen_packet  # noqa: E402
 from prescreen import runtime  # noqa: E402
-from prescreen import sample_variants as V  # noqa: E402
-from prescreen import samples as S  # noqa: E402
+from samples import variants as V  # noqa: E402
+from samples import generate as S  # noqa: E402
 
 CROSS = {holder_names.check: "holder names", id_card.check: "ID validity", duplicates.check: "duplicates", document_dates.check: "dates"}
 

@@ -27,7 +27,7 @@ from pipeline.packet import load_packet  # noqa: E402
 from pipeline.rules import load_rules  # noqa: E402
 from pipeline.screen import screen_packet  # noqa: E402
 from prescreen import runtime  # noqa: E402
-from prescreen import samples as S  # noqa: E402
+from samples import generate as S  # noqa: E402
 
 
 def build_packet(root: Path, pages: int) -> Path:
@@ -76,7 +76,8 @@ def masking_seconds(packet_dir: Path, engines, notices) -> dict[str, float]:
     """Time of each masking detector over every page, pages prepared (upright, OCRed) beforehand."""
     from dataclasses import replace
 
-    from pipeline.screen import PageContext, ScreenOptions, prepare_page
+    from pipeline.context import PageContext, ScreenOptions
+    from pipeline.reading import prepare_page
 
     packet = load_packet(packet_dir)
     m = packet.manifest

@@ -63,7 +63,7 @@ def main() -> None:
         upgrade(os.environ["PRESCREEN_DATABASE_URL"])
         from flows import screen as flow_module
 
-        flow_module._settings.cache_clear()
+        flow_module.settings.cache_clear()
         flow_root = Path(tmp) / "flowstore"
         build_packet(flow_root / "uploads" / "BENCH-0002", args.pages)
         t = time.perf_counter()

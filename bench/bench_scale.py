@@ -112,7 +112,7 @@ def _free_port() -> int:
 
 
 def _small_packet(i: int) -> dict[str, bytes]:
-    from prescreen import samples as S
+    from samples import generate as S
 
     b = S.PacketBuilder(Path("/nonexistent"), application_id=f"BURST-{i:04d}", track="initial_junior")
     pdf = S.html_pdf([S.work_summary_html(chars=600)])

@@ -1,5 +1,5 @@
 """Precision/recall of the checks across documents and of the anchored readings, on labelled cases
-built by the tests' generators (``prescreen.sample_variants``): pages rendered in every installed
+built by the tests' generators (``samples.variants``): pages rendered in every installed
 CJK font, degraded (JPEG + noise, blur, turned sideways, rescanned, photographed with a phone), read
 through the whole pipeline
 (orientation, PP-OCR, fingerprint) and judged by the packet rules, across the tracks.
@@ -42,8 +42,8 @@ from pipeline.models import DocumentInfo  # noqa: E402
 from pipeline.rules import load_rules  # noqa: E402
 from pipeline.screen import FileResult, PageContext, ScreenOptions, screen_page  # noqa: E402
 from prescreen import runtime  # noqa: E402
-from prescreen import sample_variants as V  # noqa: E402
-from prescreen import samples as S  # noqa: E402
+from samples import variants as V  # noqa: E402
+from samples import generate as S  # noqa: E402
 
 RULES = load_rules()
 FONTS = V.all_fonts()

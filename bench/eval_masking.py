@@ -23,9 +23,10 @@ from detectors import REGISTRY  # noqa: E402
 from pipeline.documents import SourcePage  # noqa: E402
 from pipeline.manifest import Slot, parse_manifest  # noqa: E402
 from pipeline.rules import load_rules  # noqa: E402
-from pipeline.screen import PageContext, ScreenOptions, screen_page  # noqa: E402
+from pipeline.context import PageContext, ScreenOptions  # noqa: E402
+from pipeline.screen import screen_page  # noqa: E402
 from prescreen import runtime  # noqa: E402
-from prescreen import samples as S  # noqa: E402
+from samples import generate as S  # noqa: E402
 
 CODES = ("UNMASKED_NAME", "UNMASKED_EMPLOYER", "UNMASKED_SEAL", "UNMASKED_EYES", "PHOTO_FACE_MISSING")
 P = S.Person()

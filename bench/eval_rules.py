@@ -24,9 +24,10 @@ from pipeline.extract import appraisal_records  # noqa: E402
 from pipeline.manifest import Slot, parse_manifest  # noqa: E402
 from pipeline.models import DocumentInfo  # noqa: E402
 from pipeline.rules import load_rules  # noqa: E402
-from pipeline.screen import FileResult, PageContext, ScreenOptions, screen_page  # noqa: E402
+from pipeline.context import FileResult, PageContext, ScreenOptions  # noqa: E402
+from pipeline.screen import screen_page  # noqa: E402
 from prescreen import runtime  # noqa: E402
-from prescreen import samples as S  # noqa: E402
+from samples import generate as S  # noqa: E402
 
 RNG = random.Random(7)
 FONTS = S.available_fonts()

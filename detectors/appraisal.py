@@ -13,7 +13,7 @@ from pipeline.extract import RATING_RANK, RatingRecord, appraisal_records
 from pipeline.manifest import Manifest, Slot, Track
 from pipeline.models import ChecklistItem, CheckResult, Finding, FindingCode
 from pipeline.rules import Notice
-from pipeline.screen import FileResult
+from pipeline.context import FileResult
 
 
 def records(files: list[FileResult]) -> dict[int, tuple[RatingRecord, FileResult]]:

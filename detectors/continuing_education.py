@@ -14,7 +14,7 @@ from pipeline.facts import CE_CATEGORIES, CeReading, ce_readings, looks_like_ce_
 from pipeline.manifest import Manifest, Slot
 from pipeline.models import ChecklistItem, CheckResult, Finding, FindingCode
 from pipeline.rules import Notice
-from pipeline.screen import FileResult
+from pipeline.context import FileResult
 
 
 def check(m: Manifest, notice: Notice, files: list[FileResult]) -> CheckResult:

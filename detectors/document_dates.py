@@ -23,7 +23,7 @@ from pipeline.facts import SURE_CONFIDENCE, DateReading, page_texts, signed_date
 from pipeline.manifest import CHINA_TZ, Manifest, Slot
 from pipeline.models import ChecklistItem, CheckResult, Finding, FindingCode
 from pipeline.rules import Notice
-from pipeline.screen import FileResult
+from pipeline.context import FileResult
 
 ITEM = "材料上的日期与申报提交时间相符"
 DATED_MATERIALS = (

@@ -36,7 +36,7 @@ from pipeline.facts import PageText, holder_names
 from pipeline.manifest import Manifest
 from pipeline.models import ChecklistItem, CheckResult, Finding, FindingCode
 from pipeline.rules import Notice
-from pipeline.screen import FileResult, PageResult
+from pipeline.context import FileResult, PageResult
 
 ITEM = "未重复上传同一材料"
 MIN_SHARED_BIGRAMS = 0.6  # two readings of one page measured >= 0.8 (slips and lost lines included)

@@ -16,7 +16,7 @@ from pipeline.facts import Graduation, graduation_of, page_texts
 from pipeline.manifest import EducationLevel, Manifest, Slot
 from pipeline.models import ChecklistItem, CheckResult, Finding, FindingCode
 from pipeline.rules import Notice
-from pipeline.screen import FileResult
+from pipeline.context import FileResult
 
 EDUCATION_LABELS = {
     EducationLevel.technical_secondary: "中专",

@@ -25,7 +25,7 @@ from pipeline.facts import SURE_CONFIDENCE, NameReading, holder_names, page_text
 from pipeline.manifest import Manifest
 from pipeline.models import ChecklistItem, CheckResult, Finding, FindingCode
 from pipeline.rules import Notice
-from pipeline.screen import FileResult
+from pipeline.context import FileResult
 
 ITEM = "各材料上的持证人姓名与申报人一致"
 

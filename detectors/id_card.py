@@ -12,7 +12,7 @@ from pipeline.facts import Validity, id_validity, page_texts
 from pipeline.manifest import CHINA_TZ, Manifest, Slot
 from pipeline.models import ChecklistItem, CheckResult, Finding, FindingCode
 from pipeline.rules import Notice
-from pipeline.screen import FileResult
+from pipeline.context import FileResult
 
 ITEM = "身份证在有效期内"
 ID_SLOTS = (Slot.id_card_emblem, Slot.id_card_portrait)  # both sides are often scanned onto one page

@@ -8,7 +8,7 @@ from pipeline.labels import SLOT_LABELS
 from pipeline.manifest import Manifest, Slot
 from pipeline.models import ChecklistItem, CheckResult, Finding, FindingCode
 from pipeline.rules import Notice
-from pipeline.screen import FileResult
+from pipeline.context import FileResult
 
 _MIN_TEXT_CHARS = 5  # fewer readable characters on every page: not a document at all
 

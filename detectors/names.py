@@ -18,10 +18,10 @@ from dataclasses import dataclass
 
 from pipeline.extract import normalize
 from pipeline.models import BBox, Finding, FindingCode, Page, TextLine
-from pipeline.screen import PageContext
+from pipeline.context import PageContext
 
 _SEPARATORS = re.compile(r"[·•・‧.\-－_·]")
-_ADMIN_PREFIX = re.compile(r"^(新疆维吾尔自治区|新疆|自治区|乌鲁木齐市|乌鲁木齐|[\u4e00-\u9fff]{2,4}(区|县|市))")
+_ADMIN_PREFIX = re.compile(r"^(?:新疆维吾尔自治区|新疆|自治区|乌鲁木齐市|乌鲁木齐|[\u4e00-\u9fff]{2,4}?(?:地区|自治州|区|县|市))+")
 
 
 @dataclass(frozen=True)
@@ -31,14 +31,47 @@ class Match:
     score: float
 
 
+COMMON_NAME_PARTS = frozenset(
+    """买买提 麦麦提 艾买提 艾合买提 努尔买买提 艾力 阿力 伊力 艾则孜 艾尼 艾沙 古丽 阿依 阿依古丽 古丽娜 古丽米拉
+    古丽娜尔 帕提古丽 热依拉 阿不都 阿布都 阿卜杜 阿不来提 阿布拉 阿迪力 阿里木 阿力木 吐尔逊 吐尔洪 托合提 依明 玉素甫
+    克里木 司马义 吾斯曼 吾买尔 卡德尔 热合曼 热西提 肉孜 亚森 塔依尔 买合木提 米吉提 木拉提 努尔 努尔兰 叶尔兰 阿斯哈尔
+    巴图尔 居马 加尔肯 哈斯木 阿合买提 沙吾提 买提 迪丽努尔 阿娜尔 米娜 热娜 祖丽菲亚 努尔古丽 阿曼 别克 江 汗""".split()
+)
+"""Parts of Uyghur and Kazakh names (in their usual Chinese forms) that thousands of people share:
+on their own they do not identify the applicant (艾力 alone is not 艾力·买买提)."""
+
+LABEL_BEFORE = re.compile(r"(姓名|申报人|同志|学生|兹证明|证明|拟推荐|推荐|承诺人|签名|签字|本人|教师|职工|持证人)[:：]?[^\u4e00-\u9fff]{0,6}$")
+"""A label just before a name; a few marks between (a mask box read as symbols, a colon, a dot)."""
+LABEL_AFTER = re.compile(r"^(同志|[,，]?[男女]|[,，]?性别|[,，]?民族)")
+
+
+@dataclass(frozen=True)
+class NameVariant:
+    pattern: str
+    score: float
+    common: bool = False  # a part many people share: it counts only next to a label or the rest of the name
+
+
 def variants_of_name(name: str) -> list[tuple[str, float]]:
     """(pattern, score): the whole name without separators, then each part of 2+ characters."""
+    return [(v.pattern, v.score) for v in name_variants(name)]
+
+
+def name_variants(name: str) -> list[NameVariant]:
     whole = _SEPARATORS.sub("", normalize(name))
     parts = [p for p in _SEPARATORS.split(normalize(name)) if len(p) >= 2]
-    out = [(whole, 1.0)]
+    out = [NameVariant(whole, 1.0)]
     if len(parts) > 1:
-        out += [(p, 0.9) for p in parts]
+        out += [NameVariant(p, 0.9, p in COMMON_NAME_PARTS) for p in parts]
     return out
+
+
+def distinctive_part(org: str) -> str:
+    """An organisation's name without its administrative prefix (乌鲁木齐市第十中学 -> 第十中学): what
+    tells it apart from every other body of the same city."""
+    whole = normalize(org)
+    short = _ADMIN_PREFIX.sub("", whole)
+    return short if len(short) >= 2 else whole
 
 
 def variants_of_employer(employer: str) -> list[tuple[str, float]]:
@@ -176,7 +209,63 @@ def _inside(a: BBox, b: BBox) -> bool:
 
 
 def detect_name(page: Page, ctx: PageContext) -> list[Finding]:
-    return _detect(page, ctx, FindingCode.UNMASKED_NAME, variants_of_name(ctx.manifest.applicant.name), "申报人姓名")
+    """The applicant's name, whole or by a part. A part many people share counts only where it stands
+    as someone's name: after 姓名/申报人/学生…, before 同志/，女…, or next to another part of the name
+    (a half-masked name, or one broken across lines or table cells)."""
+    if not ctx.notice.masking_required:
+        return []
+    variants = name_variants(ctx.manifest.applicant.name)
+    common = {v.pattern for v in variants if v.common}
+    found = [
+        f
+        for f in _detect(page, ctx, FindingCode.UNMASKED_NAME, [(v.pattern, v.score) for v in variants], "申报人姓名")
+        if _without_separators(normalize(f.evidence["text"]))[0] not in common or _stands_as_name(page, f, variants)
+    ]
+    return found
+
+
+def _stands_as_name(page: Page, finding: Finding, variants: list[NameVariant]) -> bool:
+    """A common part of the name is the applicant's here: a label or another part of the name is next to it."""
+    assert finding.bbox is not None
+    box = finding.bbox
+    part = _without_separators(normalize(finding.evidence["text"]))[0]
+    others = [v.pattern for v in variants[1:] if v.pattern != part]
+    for line in page.lines:
+        if not _overlaps(line.bbox, box):
+            continue
+        text = _without_separators(normalize(line.text))[0]
+        i = text.find(part)
+        if i < 0:
+            continue
+        before, after = text[:i], text[i + len(part) :]
+        if LABEL_BEFORE.search(before) or LABEL_AFTER.match(after) or any(o in text for o in others):
+            return True
+    # a label cell to the left on the same row, or the rest of the name in the next cell or line
+    for line in page.lines:
+        if _overlaps(line.bbox, box):
+            continue
+        text = _without_separators(normalize(line.text))[0]
+        beside = _same_row(line.bbox, box) and 0 <= box[0] - line.bbox[2] < 0.12
+        stacked = _h_overlap(line.bbox, box) and 0 <= min(abs(line.bbox[1] - box[3]), abs(box[1] - line.bbox[3])) < 0.03
+        if beside and LABEL_BEFORE.search(text):
+            return True
+        if (beside or stacked or (_same_row(line.bbox, box) and 0 <= line.bbox[0] - box[2] < 0.05)) and any(
+            find(o, text) for o in others
+        ):
+            return True
+    return False
+
+
+def _overlaps(a: BBox, b: BBox) -> bool:
+    return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
+
+
+def _same_row(a: BBox, b: BBox) -> bool:
+    return min(a[3], b[3]) - max(a[1], b[1]) > 0.5 * min(a[3] - a[1], b[3] - b[1])
+
+
+def _h_overlap(a: BBox, b: BBox) -> bool:
+    return min(a[2], b[2]) - max(a[0], b[0]) > 0.3 * min(a[2] - a[0], b[2] - b[0])
 
 
 def detect_employer(page: Page, ctx: PageContext) -> list[Finding]:

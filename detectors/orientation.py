@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from pipeline.context import PageContext
 from pipeline.models import Finding, FindingCode, Page
-from pipeline.screen import PageContext
 
 _NAMES = {90: "顺时针旋转90°", 180: "旋转180°", 270: "逆时针旋转90°"}
 
@@ -15,6 +15,6 @@ def detect(page: Page, ctx: PageContext) -> list[Finding]:
         page.finding(
             FindingCode.ROTATED,
             f"页面方向不正，已自动{_NAMES[page.rotation]}校正；请上传正向扫描件",
-            evidence={"rotation": page.rotation, "score": round(page.metrics.get("orientation_score", 0.0), 3)},
+            evidence={"rotation": page.rotation, "score": round(page.metrics.orientation_score, 3)},
         )
     ]

@@ -7,9 +7,9 @@ from datetime import date
 from pipeline.extract import Located
 from pipeline.manifest import Manifest, Slot
 from pipeline.models import Finding
-from pipeline.screen import FileResult
+from pipeline.context import FileResult
 
-CLARITY_CODES = {"BLURRY", "LOW_RESOLUTION", "WRONG_DOCUMENT", "SCREENING_ERROR"}
+CLARITY_CODES = {"BLURRY", "LOW_RESOLUTION", "WRONG_DOCUMENT", "SCREENING_ERROR", "UNREADABLE_FILE"}
 
 
 def slot_files(files: list[FileResult], slot: Slot) -> list[FileResult]:

@@ -1,63 +1,107 @@
-"""``UNMASKED_SEAL``: a seal still visible, whose text names the employer, or any unreadable seal on
-a material the employer issues.
+"""``UNMASKED_SEAL``: a seal still visible, whose text names the employer, or a seal whose text
+cannot be read, for a reason that shows, on a material the employer issues.
 
-Seals are found two ways and merged:
-- red ink: two red hue ranges plus "red dominance" (red well above green and blue), so faint or
-  half-transparent ink over black text still counts; blobs that fill an ellipse's ring are seals;
-- shape, for grey-scale scans where the colour is gone: Hough circles accepted only when a
-  continuous ring of ink is found along the circle and there is ink (star, text) inside.
+Finding a seal:
+- coloured ink (red to magenta): hue, saturation and "red dominance" (red well above green and
+  blue), so faint or half-transparent ink over black text still counts. Blobs of that ink are
+  grouped at two scales (a ring is often broken into letters), an ellipse is fitted to each group's
+  outline, and it is a seal only if ink runs along most of that ellipse (half a ring is enough: a
+  half-masked seal is still visible) and there is lettering inside the ring;
+- shape, for grey-scale scans where the colour is gone: Hough circles accepted only with a
+  continuous ring, paper just outside it, and lettering in the band inside it (an empty circle or a
+  logo is not a seal).
 A seal under an opaque mask box leaves no ring, so it is not found: masked seals raise nothing.
-The curved text is read by unwrapping the ring band to a strip (``cv2.warpPolar``) and OCR.
+
+Reading a seal: the ring band is unwrapped along the fitted ellipse into a straight strip, rim on
+top (seal letters stand with their tops to the rim), sampled evenly along the arc so oval seals
+keep their letter widths. Red ink is isolated by its redness (black text under a seal turns
+white). The strip is cut into arcs at the gaps in the lettering and the longest arc, the unit's
+name, is read by the PP-OCR recogniser; the bottom serial number and the horizontal lines in the
+middle are not part of it.
+
+An unreadable verdict is given only when the reading is poor and the seal shows why: too faint
+(little ink, or ink barely darker than the paper), partly covered (the ring is broken under an
+opaque mask), or too small or blurred for its letters to be resolved. A clear seal that the
+recogniser cannot read is not called unreadable.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from detectors.names import find, variants_of_employer
+from detectors.names import distinctive_part, find
 from pipeline.extract import normalize
 from pipeline.manifest import Slot
 from pipeline.models import BBox, Finding, FindingCode, Page
-from pipeline.screen import PageContext
+from pipeline.context import PageContext
 
-EMPLOYER_ISSUED = frozenset(
-    {Slot.unit_publicity, Slot.publicity_result, Slot.recommendation_report, Slot.annual_appraisal, Slot.supervisor_opinion}
-)
+EMPLOYER_ISSUED = frozenset({Slot.unit_publicity, Slot.publicity_result, Slot.recommendation_report, Slot.annual_appraisal})
+"""Materials the employer issues (CONTRACT §3): an unmasked seal on them is most likely its own.
+The supervising department's seal on ``supervisor_opinion`` is not the employer's."""
 
 
 class SealConfig(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
-    work_side_px: int = Field(1400, description="long side the page is searched for red ink at")
+    work_side_px: int = Field(1400, description="long side the page is searched for coloured ink at")
     grey_side_px: int = Field(800, description="long side a grey-scale page is searched for rings at")
     min_diameter: float = Field(0.05, description="seal diameter as a share of the page's short side (a 40 mm seal on A4 is ~0.19)")
-    max_diameter: float = Field(0.40, description="larger round shapes are not seals")
-    red_saturation: int = Field(40, description="HSV saturation (0-255) of faint red ink")
-    red_dominance: int = Field(35, description="R minus max(G, B) for ink that reads as red")
-    ring_coverage: float = Field(0.45, description="share of the ellipse outline carrying red ink: half a ring (a seal half masked) still counts")
+    max_diameter: float = Field(0.98, description="a photograph of a seal alone fills the picture")
+    min_diameter_px: int = Field(40, description="a smaller ring (at work size) carries no legible lettering")
+    red_saturation: int = Field(30, description="HSV saturation (0-255) of faint red ink; paper and black text measure < 25")
+    red_dominance: int = Field(22, description="R minus max(G, B) for ink that reads as red; grey paper measures < 12")
+    red_ratio: float = Field(0.14, description="(R - max(G, B)) / R: redness independent of lighting (dim photos)")
+    ring_coverage: float = Field(0.45, description="share of the ellipse outline carrying ink: half a ring (a seal half masked) still counts")
     grey_ring_coverage: float = Field(0.8, description="the same for colourless seals, where circles are cheap")
-    min_text_chars: int = Field(3, description="fewer characters read from the ring: the seal's text is unreadable")
-    min_text_confidence: float = Field(0.7, description="a ring read with less confidence is unreadable, not another body's name")
-    employer_similarity: float = Field(0.6, description="share of the employer's characters found in order in the seal text")
+    lettering_coverage: float = Field(
+        0.15, description="share of the text band's angles carrying ink: a ring with no lettering is not a seal; a four-letter name covers ~0.3"
+    )
+    min_text_chars: int = Field(4, description="a reading with fewer 汉字 does not name a unit")
+    min_text_confidence: float = Field(0.6, description="mean recogniser confidence of a reading that names a unit")
+    employer_similarity: float = Field(0.7, description="share of the employer's distinctive characters found in order in the seal text")
+    faint_dominance: float = Field(
+        25,
+        description="90th-percentile redness (R - max(G, B)) inside a red seal below which it is too faint to read: legible "
+        "real seals (scans and phone photos, realdev) measure 37-158, bleached ones 12-13",
+    )
+    faint_contrast: float = Field(55, description="paper minus ink grey level of a grey seal below which it is too faint to read")
+    min_letter_px: float = Field(9, description="letter height (ring band) in page pixels below which the lettering cannot be resolved")
+    broken_ring: float = Field(0.8, description="ring coverage below which a seal is partly covered, when an opaque area lies on it")
+    blurred_edge: float = Field(
+        0.3,
+        description="edge steepness (gradient / contrast per px) of the ink below which letters are smeared: legible real seals "
+        "(realdev: scans, phone photos, e-invoices) measure 0.34-0.46, a seal blurred by 4 px 0.21",
+    )
 
 
 @dataclass(frozen=True)
 class Seal:
-    center: tuple[float, float]  # pixels of the working image
-    axes: tuple[float, float]  # semi-axes
-    angle: float
+    center: tuple[float, float]  # pixels of the search image
+    axes: tuple[float, float]  # semi-axes along the ellipse's own x and y, search-image pixels
+    angle: float  # degrees: rotation of the ellipse's x axis
     red: bool
-    scale: float  # working pixels per page pixel
+    scale: float  # search-image pixels per page pixel
+    coverage: float = 1.0  # share of the outline carrying ink
+
+    def on_page(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        s = self.scale
+        return (self.center[0] / s, self.center[1] / s), (self.axes[0] / s, self.axes[1] / s)
 
     def bbox(self, shape: tuple[int, ...]) -> BBox:
         h, w = shape[:2]
-        r = max(self.axes) / self.scale
-        cx, cy = self.center[0] / self.scale, self.center[1] / self.scale
-        return (max(0.0, (cx - r) / w), max(0.0, (cy - r) / h), min(1.0, (cx + r) / w), min(1.0, (cy + r) / h))
+        (cx, cy), (a, b) = self.on_page()
+        t = np.radians(self.angle)
+        hx = np.hypot(a * np.cos(t), b * np.sin(t))
+        hy = np.hypot(a * np.sin(t), b * np.cos(t))
+        return (max(0.0, (cx - hx) / w), max(0.0, (cy - hy) / h), min(1.0, (cx + hx) / w), min(1.0, (cy + hy) / h))
+
+
+# ---------------------------------------------------------------- finding
 
 
 def find_seals(image: np.ndarray, cfg: SealConfig) -> list[Seal]:
@@ -65,7 +109,7 @@ def find_seals(image: np.ndarray, cfg: SealConfig) -> list[Seal]:
     s = min(1.0, cfg.work_side_px / max(h, w))
     img = image if s == 1.0 else cv2.resize(image, (round(w * s), round(h * s)), interpolation=cv2.INTER_AREA)
     short = min(img.shape[:2])
-    dmin, dmax = cfg.min_diameter * short, cfg.max_diameter * short
+    dmin, dmax = max(cfg.min_diameter * short, cfg.min_diameter_px * min(1.0, s * 2)), cfg.max_diameter * short
     seals = _red_seals(img, cfg, dmin, dmax, s)
     if not seals and is_grey(img):  # colour is gone: look for the ring's shape instead
         g = min(1.0, cfg.grey_side_px / max(img.shape[:2]))
@@ -81,33 +125,103 @@ def is_grey(img: np.ndarray) -> bool:
     return float(np.percentile(spread, 99.5)) < 24
 
 
+def redness(img: np.ndarray) -> np.ndarray:
+    """R minus max(G, B), clipped at 0 (int16)."""
+    b, g, r = (img[:, :, i].astype(np.int16) for i in range(3))
+    return np.clip(r - np.maximum(g, b), 0, 255)
+
+
 def red_mask(img: np.ndarray, cfg: SealConfig) -> np.ndarray:
     hsv = cv2.cvtColor(img, cv2.COLOR_BGR2HSV)
     hue, sat, val = hsv[:, :, 0], hsv[:, :, 1], hsv[:, :, 2]
-    reddish = ((hue <= 12) | (hue >= 165)) & (sat >= cfg.red_saturation) & (val >= 50)
-    b, g, r = (img[:, :, i].astype(np.int16) for i in range(3))
-    dominant = (r - np.maximum(g, b)) >= cfg.red_dominance
+    reddish = ((hue <= 14) | (hue >= 150)) & (sat >= cfg.red_saturation) & (val >= 40)
+    red = redness(img)
+    r = img[:, :, 2].astype(np.float32)
+    dominant = (red >= cfg.red_dominance) & (red >= cfg.red_ratio * np.maximum(r, 1))
     return ((reddish & dominant) * 255).astype(np.uint8)
 
 
 def _red_seals(img: np.ndarray, cfg: SealConfig, dmin: float, dmax: float, s: float) -> list[Seal]:
     mask = red_mask(img, cfg)
-    k = max(3, int(dmin / 12)) | 1
-    closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
-    contours, _ = cv2.findContours(closed, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    out = []
-    for c in contours:
-        if len(c) < 20:
-            continue
-        x, y, bw, bh = cv2.boundingRect(c)
-        if not (dmin <= max(bw, bh) <= dmax) or min(bw, bh) < 0.45 * max(bw, bh):
-            continue
-        (cx, cy), (a1, a2), angle = cv2.fitEllipse(c)
-        if not (dmin <= max(a1, a2) <= dmax * 1.2) or min(a1, a2) < 0.45 * max(a1, a2):
-            continue  # a degenerate fit, not the blob's outline
-        if _ring_coverage(mask, (cx, cy), (a1 / 2, a2 / 2), angle) >= cfg.ring_coverage:
-            out.append(Seal((cx, cy), (a1 / 2, a2 / 2), angle, True, s))
-    return out
+    if cv2.countNonZero(mask) < 0.1 * dmin * dmin:
+        return []
+    near = cv2.dilate(mask, np.ones((3, 3), np.uint8))
+    long = max(40, int(0.3 * max(img.shape[:2])))  # printed rules and table lines are not seals
+    lines = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((1, long), np.uint8)) | cv2.morphologyEx(
+        mask, cv2.MORPH_OPEN, np.ones((long, 1), np.uint8)
+    )
+    mask = cv2.subtract(mask, cv2.dilate(lines, np.ones((3, 3), np.uint8)))
+    found: list[Seal] = []
+    # letters of a ring are apart at small scales, merged at larger ones; try both
+    for k in sorted({max(3, int(dmin / 12)) | 1, max(5, int(dmin / 5)) | 1}):
+        closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+        contours, _ = cv2.findContours(closed, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+        for c in contours:
+            seal = _ellipse_seal(c, near, cfg, dmin, dmax, s)
+            if seal is not None and not any(_same(seal, f) for f in found):
+                found.append(seal)
+    seals = sorted((f for f in found if _has_lettering(mask, f, cfg)), key=lambda f: -f.axes[0] * f.axes[1] * f.coverage)
+    kept: list[Seal] = []
+    for f in seals:  # the largest well-covered ring first; a part of it (inner ring, clump of letters) is not another seal
+        if not any(_overlap(f, g) > 0.5 for g in kept):
+            kept.append(f)
+    return kept
+
+
+def _overlap(a: Seal, b: Seal) -> float:
+    """Share of ``a``'s bounding box inside ``b``'s."""
+    ra, rb = max(a.axes), max(b.axes)
+    ix = max(0.0, min(a.center[0] + ra, b.center[0] + rb) - max(a.center[0] - ra, b.center[0] - rb))
+    iy = max(0.0, min(a.center[1] + ra, b.center[1] + rb) - max(a.center[1] - ra, b.center[1] - rb))
+    return ix * iy / (4 * ra * ra)
+
+
+def _ellipse_seal(contour: np.ndarray, near: np.ndarray, cfg: SealConfig, dmin: float, dmax: float, s: float) -> Seal | None:
+    if len(contour) < 20:
+        return None
+    x, y, bw, bh = cv2.boundingRect(contour)
+    if not (dmin <= max(bw, bh) <= dmax) or min(bw, bh) < 0.45 * max(bw, bh):
+        return None
+    hull = cv2.convexHull(contour)
+    if len(hull) < 5:
+        return None
+    (cx, cy), (a1, a2), angle = cv2.fitEllipse(hull)
+    if not (dmin <= max(a1, a2) <= dmax * 1.2) or min(a1, a2) < 0.45 * max(a1, a2):
+        return None  # a degenerate fit, not the blob's outline
+    if angle > 45:  # keep the ellipse's own axes near the image's, so "the bottom" is the page's bottom
+        angle, a1, a2 = angle - 90, a2, a1
+    elif angle < -45:
+        angle, a1, a2 = angle + 90, a2, a1
+    # the hull hugs the ring's outer edge: the ring line itself lies a little inside
+    axes = (a1 / 2 * 0.97, a2 / 2 * 0.97)
+    coverage = _ring_coverage(near, (cx, cy), axes, angle)
+    if coverage < cfg.ring_coverage:
+        return None
+    # a ring has paper outside it; a clump of letters inside a bigger seal has more letters around
+    if _ring_coverage(near, (cx, cy), (axes[0] * 1.15, axes[1] * 1.15), angle, thin=True) > 0.5 * coverage:
+        return None
+    return Seal((cx, cy), axes, angle, True, s, coverage)
+
+
+def _same(a: Seal, b: Seal) -> bool:
+    d = np.hypot(a.center[0] - b.center[0], a.center[1] - b.center[1])
+    return d < 0.3 * max(*a.axes, *b.axes) and 0.7 < max(a.axes) / max(b.axes) < 1.4
+
+
+def _has_lettering(ink: np.ndarray, seal: Seal, cfg: SealConfig) -> bool:
+    """Ink in the text band inside the ring, around enough of it: a seal, not an empty circle."""
+    t = np.linspace(0, 2 * np.pi, 120, endpoint=False)
+    hits = np.zeros(t.shape, bool)
+    h, w = ink.shape[:2]
+    ca, sa = np.cos(np.radians(seal.angle)), np.sin(np.radians(seal.angle))
+    ink = cv2.dilate(ink, np.ones((3, 3), np.uint8))
+    for rho in np.linspace(0.5, 0.9, 9):
+        ex, ey = seal.axes[0] * rho * np.cos(t), seal.axes[1] * rho * np.sin(t)
+        x = np.rint(seal.center[0] + ex * ca - ey * sa).astype(int)
+        y = np.rint(seal.center[1] + ex * sa + ey * ca).astype(int)
+        ok = (x >= 0) & (x < w) & (y >= 0) & (y < h)
+        hits[ok] |= ink[y[ok], x[ok]] > 0
+    return float(hits.mean()) >= cfg.lettering_coverage
 
 
 def _grey_seals(img: np.ndarray, cfg: SealConfig, dmin: float, dmax: float, s: float) -> list[Seal]:
@@ -119,15 +233,17 @@ def _grey_seals(img: np.ndarray, cfg: SealConfig, dmin: float, dmax: float, s: f
     out = []
     for cx, cy, r in ([] if circles is None else circles[0]):
         # a seal's ring is a line with paper outside it; text or a table covers every radius alike
-        if _ring_coverage(ink, (cx, cy), (r, r), 0, thin=True) < cfg.grey_ring_coverage:
+        coverage = _ring_coverage(ink, (cx, cy), (r, r), 0, thin=True)
+        if coverage < cfg.grey_ring_coverage:
             continue
         if _ring_coverage(ink, (cx, cy), (r * 1.15, r * 1.15), 0, thin=True) > 0.5:
             continue
         inner = np.zeros_like(ink)
         cv2.circle(inner, (int(cx), int(cy)), int(r * 0.75), 255, -1)
         inside = float((ink[inner > 0] > 0).mean()) if inner.any() else 0.0
-        if 0.02 < inside < 0.5:  # a star and lettering, not an empty circle or a solid blot
-            out.append(Seal((float(cx), float(cy)), (float(r), float(r)), 0.0, False, s))
+        seal = Seal((float(cx), float(cy)), (float(r), float(r)), 0.0, False, s, coverage)
+        if 0.02 < inside < 0.5 and _has_lettering(ink, seal, cfg):  # lettering, not an empty circle or a solid blot
+            out.append(seal)
     return out
 
 
@@ -136,7 +252,6 @@ def _ring_coverage(
 ) -> float:
     """Share of points along the ellipse with ink within a few pixels of the outline."""
     band = 1 if thin else max(2, int(0.06 * max(axes)))
-    near = cv2.dilate(mask, np.ones((3, 3), np.uint8))
     t = np.linspace(0, 2 * np.pi, 180, endpoint=False)[:, None]
     k = np.array([-band, 0, band], np.float32)[None, :]
     a, b = axes[0] + k, axes[1] + k
@@ -146,63 +261,420 @@ def _ring_coverage(
     h, w = mask.shape[:2]
     inside = (x >= 0) & (x < w) & (y >= 0) & (y < h)
     hit = np.zeros(x.shape, bool)
-    hit[inside] = near[y[inside], x[inside]] > 0
+    hit[inside] = mask[y[inside], x[inside]] > 0
     return float(hit.any(axis=1).mean())
 
 
-def unwrap(image: np.ndarray, seal: Seal, height: int = 48) -> np.ndarray:
-    """The ring's text band as a horizontal strip, reading left to right, upright.
+# ---------------------------------------------------------------- reading
 
-    An oval seal is first stretched to a circle. Seal text runs clockwise from lower left over
-    the top to lower right, letters upright toward the rim; the strip starts at the bottom so the
-    text is not cut.
+
+STRIP_HEIGHT = 48  # the recogniser's input height
+
+
+@dataclass(frozen=True)
+class Ring:
+    """A seal's ring band unwrapped: ``ink`` is dark-on-white, rim on top, reading left to right."""
+
+    ink: np.ndarray  # uint8 grey strip, STRIP_HEIGHT high
+    letter_px: float  # height of the text band in page pixels
+    arcs: tuple[tuple[int, int], ...]  # column ranges holding lettering, longest first
+
+
+def ink_image(region: np.ndarray, red: bool) -> np.ndarray:
+    """Dark-on-white grey image of the seal's ink.
+
+    Red ink is taken from the luminance (full resolution even in a JPEG, whose colour is stored at
+    half resolution) where the colour says red, scaled so the ink is dark; black print, far darker
+    than red ink, turns white, so text under a seal does not mix with its letters.
     """
-    a, b = (ax / seal.scale for ax in seal.axes)
-    cx, cy = seal.center[0] / seal.scale, seal.center[1] / seal.scale
-    r = max(a, b)
-    if abs(a - b) > 0.05 * r:  # rotate the ellipse's axes onto x/y, then stretch the short one
-        rot = cv2.getRotationMatrix2D((cx, cy), seal.angle, 1.0)
-        image = cv2.warpAffine(image, rot, (image.shape[1], image.shape[0]), borderValue=(255, 255, 255))
-        sx, sy = r / a, r / b
-        m = np.float32([[sx, 0, cx - sx * cx], [0, sy, cy - sy * cy]])
-        image = cv2.warpAffine(image, m, (image.shape[1], image.shape[0]), borderValue=(255, 255, 255))
-    size = max(360, int(2 * np.pi * r))
-    polar = cv2.warpPolar(image, (int(r * 1.05), size), (cx, cy), r * 1.05, cv2.WARP_POLAR_LINEAR)
-    polar = np.roll(polar, -size // 4, axis=0)  # rows are angles from +x, clockwise: start at the bottom
-    band = polar[:, int(polar.shape[1] * 0.55) : int(polar.shape[1] * 0.97)]
-    strip = cv2.rotate(band, cv2.ROTATE_90_COUNTERCLOCKWISE)  # angle -> x, radius -> y (rim on top)
-    f = height / strip.shape[0]
-    strip = cv2.resize(strip, (max(1, int(strip.shape[1] * f)), height), interpolation=cv2.INTER_AREA)
-    return np.ascontiguousarray(strip)
+    gray = cv2.cvtColor(region, cv2.COLOR_BGR2GRAY) if region.ndim == 3 else region
+    if not red:
+        return gray
+    red_px = cv2.dilate((redness(region) >= 20).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    if int(red_px.sum()) < 20:
+        return np.full_like(gray, 255)
+    y = gray.astype(np.float32)
+    paper = float(np.percentile(y, 90))
+    ink = float(np.percentile(y[red_px], 10))
+    black = ink - 0.35 * max(paper - ink, 1.0)  # clearly darker than the red ink: black print
+    depth = np.clip((paper - y) / max(paper - ink, 1.0), 0, 1)
+    depth[~red_px | (y < black)] = 0
+    return (255 - depth * 255).astype(np.uint8)
+
+
+def _unwrap(
+    image: np.ndarray, seal: Seal, rho: tuple[float, float], rows: int, arc: tuple[float, float] | None = None
+) -> tuple[np.ndarray, float]:
+    """Sample the band between ``rho`` (fractions of the semi-axes) along the ellipse, evenly in arc
+    length, clockwise from ``arc[0]`` to ``arc[1]`` (radians of the ellipse's parameter, image y
+    down): by default the whole ring from the bottom, through the left, over the top."""
+    (cx, cy), (a, b) = seal.on_page()
+    ca, sa = np.cos(np.radians(seal.angle)), np.sin(np.radians(seal.angle))
+    t0, t1 = arc or (np.pi / 2, np.pi / 2 + 2 * np.pi)
+    t = np.linspace(t0, t1, 1440, endpoint=False)
+    mid = (rho[0] + rho[1]) / 2
+    dx, dy = -a * mid * np.sin(t), b * mid * np.cos(t)
+    step = (t1 - t0) / 1440
+    along = np.concatenate([[0.0], np.cumsum(np.hypot(dx, dy))[:-1]]) * step
+    length = float(along[-1] + np.hypot(dx[-1], dy[-1]) * step)
+    band_px = (rho[1] - rho[0]) * (a + b) / 2
+    cols = int(np.clip(length * rows / max(band_px, 1.0), 16, 4000))
+    tu = np.interp(np.linspace(0, along[-1], cols), along, t)  # parameters evenly spaced along the arc
+    rr = np.linspace(rho[1], rho[0], rows)[:, None]  # top row: the rim
+    ex, ey = a * rr * np.cos(tu)[None, :], b * rr * np.sin(tu)[None, :]
+    mx = (cx + ex * ca - ey * sa).astype(np.float32)
+    my = (cy + ex * sa + ey * ca).astype(np.float32)
+    strip = cv2.remap(image, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=255)
+    return strip, band_px
+
+
+def ring_band(ink: np.ndarray, seal: Seal) -> tuple[float, float]:
+    """The text band, as fractions of the semi-axes: inside the border line, down to the first
+    clear gap below the lettering (found from the radial ink profile)."""
+    rhos = np.linspace(1.08, 0.3, 79)
+    radial, _ = _unwrap(ink, seal, (0.3, 1.08), 79)  # row i: rho = rhos[i]
+    dark = (255 - radial.astype(np.float32)).mean(axis=1)
+    outer = (rhos >= 0.8) & (rhos <= 1.06)
+    peak = int(np.argmax(np.where(outer, dark, -1)))
+    level = dark[peak]
+    i = peak
+    while i + 1 < len(dark) and dark[i + 1] > 0.6 * level and rhos[i + 1] > 0.75:  # through the border line
+        i += 1
+    j = i
+    while j + 1 < len(dark) and dark[j + 1] > 0.25 * level and rhos[j + 1] > 0.8:  # and its blurred edge
+        j += 1
+    if j - i <= 3:
+        i = j
+    if rhos[i] < 0.75:  # no border line found: the lettering starts at the rim
+        i = int(np.argmin(np.abs(rhos - 0.97)))
+    below = (rhos < rhos[i]) & (rhos > rhos[i] - 0.5)
+    text_level = float(np.percentile(dark[below], 85)) if below.any() else 0.0
+    start = i + 1
+    while start < len(rhos) and dark[start] < 0.35 * text_level:
+        start += 1
+        if start < len(rhos) and dark[start] >= 0.35 * text_level:
+            end = start
+            while end + 1 < len(rhos) and dark[end + 1] >= 0.35 * text_level:
+                end += 1
+            if end - start <= 4 and end + 1 < len(rhos) and dark[end + 1] < 0.1 * text_level:
+                start = end + 1  # a thin inner ring line, not letters: go on past it
+    start = min(start, len(rhos) - 1)
+    top = float(rhos[start])
+    bottom = max(0.3, top - 0.4)
+    for j in range(start + 1, len(rhos)):
+        if rhos[j] < top - 0.12 and dark[j] < 0.3 * text_level:
+            bottom = float(rhos[j])
+            break
+    else:  # no empty ring below the letters: cut at the clearest valley (an inner ring of text follows)
+        window = np.flatnonzero((rhos < top - 0.14) & (rhos > top - 0.4))
+        if window.size:
+            j = int(window[np.argmin(dark[window])])
+            if dark[j] < 0.6 * text_level:
+                bottom = float(rhos[j])
+    return max(0.3, bottom - 0.02), min(1.0, top + 0.03)
+
+
+def unwrap_ring(image: np.ndarray, seal: Seal) -> Ring:
+    (cx, cy), (a, b) = seal.on_page()
+    r = max(a, b) * 1.1
+    h, w = image.shape[:2]
+    x0, y0, x1, y1 = int(max(0, cx - r)), int(max(0, cy - r)), int(min(w, cx + r + 1)), int(min(h, cy + r + 1))
+    local = Seal((cx - x0, cy - y0), (a, b), seal.angle, seal.red, 1.0, seal.coverage)
+    ink = ink_image(image[y0:y1, x0:x1], seal.red)
+    band = ring_band(ink, local)
+    strip, band_px = _unwrap(ink, local, band, STRIP_HEIGHT)
+    return Ring(strip, band_px, _arcs(strip))
+
+
+def _arcs(strip: np.ndarray) -> tuple[tuple[int, int], ...]:
+    """(start column, width) of each run of lettering, split at gaps, longest first.
+
+    A column counts as lettering when its ink spans a good part of the band's height: the small
+    serial number along a seal's bottom rim (upside down in the strip) counts as a gap.
+    """
+    h, w = strip.shape
+    ink = strip < 150
+    frac = ink.mean(axis=0)
+    rows = np.arange(h)[:, None]
+    first = np.where(ink.any(axis=0), np.argmax(ink, axis=0), h)
+    last = np.where(ink.any(axis=0), h - 1 - np.argmax(ink[::-1], axis=0), -1)
+    extent = np.clip(last - first + 1, 0, h) / h
+    del rows
+    k = max(3, h // 2)
+
+    def smooth(v: np.ndarray) -> np.ndarray:
+        return np.convolve(np.concatenate([v[-k:], v, v[:k]]), np.ones(k) / k, "same")[k:-k]
+
+    frac_s, ext_s = smooth(frac), smooth(extent * (frac > 0.02))
+    tall = float(np.percentile(ext_s, 90)) if ext_s.size else 0.0
+    letters = (frac_s > 0.03) & (ext_s > 0.5 * tall)
+    if letters.all() or not letters.any():
+        return ((0, w),) if letters.any() else ()
+    start = int(np.argmin(letters))  # a column with no lettering: walk the circle from there
+    seq = np.roll(letters, -start)
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], seq.astype(np.int8), [0]])))
+    runs = list(zip(edges[::2], edges[1::2] - 1, strict=True))  # lettered runs, inclusive
+    gaps = [runs[i + 1][0] - runs[i][1] - 1 for i in range(len(runs) - 1)] + [w - runs[-1][1] - 1 + runs[0][0]]
+    # the unit's name runs on with small gaps between letters; the empty stretch at the bottom (or
+    # around the serial number) is the widest gap: split there, and at gaps nearly as wide
+    split = max(0.6 * h, 0.45 * max(gaps))
+    arcs, cur = [], list(runs[0])
+    for i in range(1, len(runs)):
+        if gaps[i - 1] >= split:
+            arcs.append(tuple(cur))
+            cur = list(runs[i])
+        else:
+            cur[1] = runs[i][1]
+    arcs.append(tuple(cur))
+    if len(arcs) > 1 and gaps[-1] < split:  # the last arc runs on into the first across the cut
+        last = arcs.pop()
+        arcs[0] = (last[0], arcs[0][1] + w)
+    pad = h // 6
+    out = [((start + a - pad) % w, b - a + 1 + 2 * pad) for a, b in arcs if b - a + 1 >= h // 2]
+
+    def weight(arc: tuple[int, int]) -> float:
+        """A unit's name runs over the top of the seal (the strip's middle); the bottom holds a serial
+        number or a line of small print. Seals are stamped tilted by up to ~30 degrees."""
+        centre = ((arc[0] + arc[1] / 2) % w) / w * 360  # degrees from the bottom, clockwise
+        off_top = abs(centre - 180)
+        return arc[1] * (1.0 if off_top <= 70 else 0.6 if off_top <= 120 else 0.3)
+
+    return tuple(sorted(out, key=lambda x: -weight(x)))
+
+
+def _arc_image(ring: Ring, arc: tuple[int, int]) -> np.ndarray:
+    start, n = arc
+    strip = np.roll(ring.ink, -start, axis=1)[:, : min(n, ring.ink.shape[1])]
+    pad = cv2.copyMakeBorder(strip, 8, 8, 16, 16, cv2.BORDER_CONSTANT, value=255)
+    return cv2.cvtColor(pad, cv2.COLOR_GRAY2BGR)
+
+
+@dataclass(frozen=True)
+class SealReading:
+    text: str  # the unit's name, as read off the ring
+    confidence: float
+    letter_px: float  # height of the ring's letters, page pixels
+    lines: tuple[tuple[str, float], ...] = ()  # every line read on the seal (ring, serial, middle lines)
 
 
 def read_seal(image: np.ndarray, seal: Seal, ocr) -> tuple[str, float]:  # noqa: ANN001
-    """The seal's text and confidence (the better of the strip read both ways up)."""
-    strip = unwrap(image, seal)
-    if seal.red:  # black text under red ink confuses OCR: keep the red ink only
-        strip = cv2.cvtColor(255 - red_mask(strip, SealConfig()), cv2.COLOR_GRAY2BGR)
-    strip = _trim(strip)
-    pad = cv2.copyMakeBorder(strip, 8, 8, 16, 16, cv2.BORDER_CONSTANT, value=(255, 255, 255))
-    best = ocr.read_line(pad)
-    if len(best[0]) >= 3 and best[1] >= 0.8:
-        return best  # read upright: no need to try it the other way up
-    flipped = ocr.read_line(cv2.rotate(pad, cv2.ROTATE_180))
-    return flipped if len(flipped[0]) * flipped[1] > len(best[0]) * best[1] else best
+    reading = read_ring(image, seal, ocr)
+    return reading.text, reading.confidence
 
 
-def _trim(strip: np.ndarray) -> np.ndarray:
-    """Cut the empty stretch of ring (where there is no lettering) off both ends."""
-    ink = (cv2.cvtColor(strip, cv2.COLOR_BGR2GRAY) < 128).any(axis=0)
-    cols = np.flatnonzero(ink)
-    return strip if cols.size == 0 else strip[:, max(0, cols[0] - 4) : cols[-1] + 5]
+def read_ring(image: np.ndarray, seal: Seal, ocr, model=None) -> SealReading:  # noqa: ANN001
+    """The seal's text. Its lines are located by the seal text model (each ring arc, the serial
+    number, the lines across the middle), each arc unwrapped along the seal's ellipse and read;
+    without the model, or when it finds no ring text, the longest lettered arc of the unwrapped ring."""
+    if model is None:
+        model = _seal_text_model()
+    lines = _located_lines(image, seal, ocr, model) if model is not None else []
+    ring_lines = [(_trim_to_han(t), c, px) for t, c, px, ring in lines if ring]
+    if ring_lines:
+        text, conf, px = max(ring_lines, key=lambda x: _quality(x[0], x[1]))
+        if _han(text) >= 2:
+            return SealReading(text, conf, px, tuple((t, c) for t, c, _, _ in lines))
+    fallback = _read_longest_arc(image, seal, ocr)
+    return SealReading(fallback.text, fallback.confidence, fallback.letter_px, tuple((t, c) for t, c, _, _ in lines) + ((fallback.text, fallback.confidence),))
+
+
+def _seal_text_model():  # noqa: ANN202
+    from pipeline.errors import EngineError
+    from pipeline.seal_text import get_seal_text_model
+
+    try:
+        return get_seal_text_model()
+    except EngineError:
+        return None
+
+
+def _read_longest_arc(image: np.ndarray, seal: Seal, ocr) -> SealReading:  # noqa: ANN001
+    ring = unwrap_ring(image, seal)
+    best = ("", 0.0)
+    for arc in ring.arcs[:2]:
+        img = _arc_image(ring, arc)
+        for candidate in (img, cv2.rotate(img, cv2.ROTATE_180)):
+            text, conf = ocr.read_line(candidate)
+            if _quality(text, conf) > _quality(*best):
+                best = (text, conf)
+            if _han(best[0]) >= 4 and best[1] >= 0.85:
+                return SealReading(best[0], best[1], ring.letter_px)
+    return SealReading(best[0], best[1], ring.letter_px)
+
+
+def _located_lines(image: np.ndarray, seal: Seal, ocr, model) -> list[tuple[str, float, float, bool]]:  # noqa: ANN001
+    """(text, confidence, letter height px, on the ring) for each text region the model finds."""
+    (cx, cy), (a, b) = seal.on_page()
+    r = max(a, b) * 1.15
+    h, w = image.shape[:2]
+    x0, y0, x1, y1 = int(max(0, cx - r)), int(max(0, cy - r)), int(min(w, cx + r + 1)), int(min(h, cy + r + 1))
+    crop = image[y0:y1, x0:x1]
+    if crop.size == 0:
+        return []
+    local = Seal((cx - x0, cy - y0), (a, b), seal.angle, seal.red, 1.0, seal.coverage)
+    ink = ink_image(crop, seal.red)
+    out = []
+    for group in _ring_groups(model.regions(crop), local):
+        if group["ring"]:
+            strip, band_px = _unwrap_region(ink, local, group)
+            img = cv2.cvtColor(cv2.copyMakeBorder(strip, 8, 8, 16, 16, cv2.BORDER_CONSTANT, value=255), cv2.COLOR_GRAY2BGR)
+        else:
+            img, band_px = _straight_crop(ink, group["points"])
+            if img is None:
+                continue
+        text, conf = max((ocr.read_line(c) for c in (img, cv2.rotate(img, cv2.ROTATE_180))), key=lambda x: _quality(*x))
+        if text:
+            out.append((text, conf, band_px, group["ring"]))
+    return out
+
+
+def _ring_groups(polygons: list[np.ndarray], seal: Seal) -> list[dict]:
+    """Text regions in the seal's own coordinates: arcs along the ring (fragments of one arc joined)
+    and straight lines across the middle."""
+    (cx, cy), (a, b) = seal.on_page()
+    ca, sa = np.cos(np.radians(seal.angle)), np.sin(np.radians(seal.angle))
+    items = []
+    for poly in polygons:
+        dx, dy = poly[:, 0] - cx, poly[:, 1] - cy
+        u, v = (dx * ca + dy * sa) / max(a, 1), (-dx * sa + dy * ca) / max(b, 1)
+        rho = np.hypot(u, v)
+        t = np.mod(np.arctan2(v, u) - np.pi / 2, 2 * np.pi)  # clockwise from the bottom
+        (_, _), (rw, rh), _ = cv2.minAreaRect(poly.astype(np.float32))
+        fill = cv2.contourArea(poly.astype(np.float32)) / max(rw * rh, 1.0)
+        elongated = max(rw, rh) > 2.5 * min(rw, rh)
+        if float(np.median(rho)) < 0.5 or float(rho.min()) < 0.25 or (elongated and fill > 0.72):
+            items.append({"ring": False, "points": poly})  # a straight line: across the middle or the bottom
+            continue
+        s0, s1 = _circular_extent(t)
+        t = np.where(t < s0, t + 2 * np.pi, t)  # unrolled: s0 <= t <= s1
+        items.append({"ring": True, "span": (s0, s1), "rho": (float(np.percentile(rho, 5)), float(np.percentile(rho, 95))), "t": t, "r": rho})
+    rings = sorted((i for i in items if i["ring"]), key=lambda i: i["span"][0])
+    merged: list[dict] = []
+    for it in rings:  # letters spaced wide apart come as separate regions: one arc if close in angle and radius
+        if merged:
+            last = merged[-1]
+            gap = it["span"][0] - last["span"][1]
+            thick, last_thick = it["rho"][1] - it["rho"][0], last["rho"][1] - last["rho"][0]
+            similar = 0.65 < thick / max(last_thick, 1e-6) < 1.55  # a serial number's small print is not the name
+            if gap < np.radians(35) and abs(np.mean(it["rho"]) - np.mean(last["rho"])) < 0.12 and similar:
+                last["span"] = (last["span"][0], max(last["span"][1], it["span"][1]))
+                last["rho"] = (min(last["rho"][0], it["rho"][0]), max(last["rho"][1], it["rho"][1]))
+                last["t"] = np.concatenate([last["t"], it["t"]])
+                last["r"] = np.concatenate([last["r"], it["r"]])
+                continue
+        merged.append(dict(it))
+    for m in merged:
+        pad = np.radians(4)
+        m["arc"] = (np.pi / 2 + m["span"][0] - pad, np.pi / 2 + m["span"][1] + pad)
+    return merged + [i for i in items if not i["ring"]]
+
+
+def _unwrap_region(ink: np.ndarray, seal: Seal, group: dict) -> tuple[np.ndarray, float]:
+    """A ring text region straightened: columns follow the arc, evenly in arc length; each column
+    spans the region's own inner to outer edge there (so a seal a little off its fitted ellipse,
+    or letters set deeper at one end, still come out whole)."""
+    (cx, cy), (a, b) = seal.on_page()
+    ca, sa = np.cos(np.radians(seal.angle)), np.sin(np.radians(seal.angle))
+    t_pts, r_pts = group["t"], group["r"]
+    s0, s1 = group["span"]
+    pad = np.radians(3)
+    s0, s1 = s0 - pad, s1 + pad
+    edges = np.linspace(s0, s1, max(8, int(np.degrees(s1 - s0) / 3)) + 1)
+    mids = (edges[:-1] + edges[1:]) / 2
+    lo = np.full(mids.shape, np.nan)
+    hi = np.full(mids.shape, np.nan)
+    for i in range(len(mids)):
+        sel = (t_pts >= edges[i] - pad) & (t_pts <= edges[i + 1] + pad)
+        if sel.any():
+            lo[i], hi[i] = r_pts[sel].min(), r_pts[sel].max()
+    ok = ~np.isnan(lo)
+    if ok.sum() < 2:
+        lo[:], hi[:] = group["rho"]
+    else:
+        lo, hi = np.interp(mids, mids[ok], lo[ok]), np.interp(mids, mids[ok], hi[ok])
+    k = np.ones(3) / 3
+    lo = np.convolve(np.pad(lo, 1, mode="edge"), k, "valid") - 0.02
+    hi = np.convolve(np.pad(hi, 1, mode="edge"), k, "valid") + 0.02
+    t = np.linspace(s0, s1, 720) + np.pi / 2
+    mid = (np.interp(t - np.pi / 2, mids, lo) + np.interp(t - np.pi / 2, mids, hi)) / 2
+    dx, dy = -a * mid * np.sin(t), b * mid * np.cos(t)
+    step = (t[-1] - t[0]) / 719
+    along = np.concatenate([[0.0], np.cumsum(np.hypot(dx, dy))[:-1]]) * step
+    band_px = float(np.median(hi - lo)) * (a + b) / 2
+    cols = int(np.clip(along[-1] * STRIP_HEIGHT / max(band_px, 1.0), 16, 4000))
+    tu = np.interp(np.linspace(0, along[-1], cols), along, t)
+    lo_u, hi_u = np.interp(tu - np.pi / 2, mids, lo), np.interp(tu - np.pi / 2, mids, hi)
+    frac = np.linspace(0, 1, STRIP_HEIGHT)[:, None]
+    rr = hi_u[None, :] - frac * (hi_u - lo_u)[None, :]  # top row: the outer edge
+    ex, ey = a * rr * np.cos(tu)[None, :], b * rr * np.sin(tu)[None, :]
+    mx = (cx + ex * ca - ey * sa).astype(np.float32)
+    my = (cy + ex * sa + ey * ca).astype(np.float32)
+    strip = cv2.remap(ink, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=255)
+    return strip, band_px
+
+
+def _circular_extent(t: np.ndarray) -> tuple[float, float]:
+    """(start, end) of the shortest arc holding every angle (radians, 0..2pi; end may pass 2pi)."""
+    s = np.sort(t)
+    gaps = np.diff(np.concatenate([s, [s[0] + 2 * np.pi]]))
+    k = int(np.argmax(gaps))
+    start = float(s[(k + 1) % len(s)])
+    end = float(s[k]) if k + 1 < len(s) else float(s[k])
+    if end < start:
+        end += 2 * np.pi
+    return start, end
+
+
+def _straight_crop(ink: np.ndarray, points: np.ndarray) -> tuple[np.ndarray | None, float]:
+    """A straight text region cut out upright (its long side horizontal)."""
+    (rx, ry), (rw, rh), angle = cv2.minAreaRect(points.astype(np.float32))
+    if rw < rh:
+        rw, rh, angle = rh, rw, angle + 90
+    if rw < 8 or rh < 4:
+        return None, 0.0
+    m = cv2.getRotationMatrix2D((rx, ry), angle, 1.0)
+    m[:, 2] += (rw / 2 - rx, rh / 2 - ry)
+    out = cv2.warpAffine(ink, m, (int(rw), int(rh)), flags=cv2.INTER_LINEAR, borderValue=255)
+    f = STRIP_HEIGHT / max(out.shape[0], 1)
+    out = cv2.resize(out, (max(8, int(out.shape[1] * f)), STRIP_HEIGHT), interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_CUBIC)
+    out = cv2.copyMakeBorder(out, 8, 8, 16, 16, cv2.BORDER_CONSTANT, value=255)
+    return cv2.cvtColor(out, cv2.COLOR_GRAY2BGR), float(rh)
+
+
+def _trim_to_han(text: str) -> str:
+    """Ring text without stray digits or letters at its ends (a serial number read along with it)."""
+    return re.sub(r"^[^\u4e00-\u9fff（(]+|[^\u4e00-\u9fff）)]+$", "", text)
+
+
+def _han(text: str) -> int:
+    return sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
+
+
+def _quality(text: str, conf: float) -> float:
+    return _han(text) * conf
+
+
+# ---------------------------------------------------------------- judging
+
+
+_ORG_SUFFIX = re.compile(r"(公司|局|委员会|委|学校|中学|小学|大学|学院|医院|院|中心|所|站|处|部|办公室|办|会|厂|馆|社|队|章)$")
+
+
+def readable(reading: SealReading, cfg: SealConfig) -> bool:
+    """The reading names a body: enough 汉字, read with confidence."""
+    return _han(reading.text) >= cfg.min_text_chars and reading.confidence >= cfg.min_text_confidence
 
 
 def names_employer(text: str, employer: str, cfg: SealConfig) -> bool:
+    """The seal text names the employer by the distinctive part of its name (乌鲁木齐市第十中学 by
+    第十中学), never by a shared administrative prefix (乌鲁木齐市…局 is not 乌鲁木齐市第十中学)."""
     t = normalize(text)
-    if any(find(v, t) for v, _ in variants_of_employer(employer)):
+    key = distinctive_part(employer)
+    if len(key) < 2:
+        return False
+    if find(key, t):
         return True
-    target = normalize(employer)
-    return _in_order(target, t) >= cfg.employer_similarity
+    return len(key) >= 3 and _in_order(key, t) >= cfg.employer_similarity
 
 
 def _in_order(target: str, text: str) -> float:
@@ -218,27 +690,88 @@ def _in_order(target: str, text: str) -> float:
     return prev[-1] / len(target)
 
 
+def why_unreadable(image: np.ndarray, seal: Seal, reading: SealReading, cfg: SealConfig) -> str | None:
+    """What about the seal itself makes its text unreadable, or None when it looks legible."""
+    (cx, cy), (a, b) = seal.on_page()
+    r = max(a, b)
+    h, w = image.shape[:2]
+    x0, y0, x1, y1 = int(max(0, cx - r)), int(max(0, cy - r)), int(min(w, cx + r + 1)), int(min(h, cy + r + 1))
+    region = image[y0:y1, x0:x1]
+    if region.size == 0:
+        return None
+    yy, xx = np.mgrid[y0:y1, x0:x1]
+    inside = ((xx - cx) / max(a, 1)) ** 2 + ((yy - cy) / max(b, 1)) ** 2 <= 1.0
+    if seal.coverage < cfg.broken_ring and _opaque_patch(region, inside):
+        return "部分被遮盖"
+    if reading.letter_px < cfg.min_letter_px:
+        return "印章过小，文字无法分辨"
+    if seal.red:
+        red = redness(region)[inside]
+        if red.size < 30 or float(np.percentile(red, 90)) < cfg.faint_dominance:
+            return "印迹过淡"
+    else:
+        gray = cv2.cvtColor(region, cv2.COLOR_BGR2GRAY)[inside].astype(np.float32)
+        if float(np.percentile(gray, 90) - np.percentile(gray, 3)) < cfg.faint_contrast:
+            return "印迹过淡"
+    if _edge_steepness(region, seal.red) < cfg.blurred_edge:
+        return "印迹模糊"
+    return None
+
+
+def _opaque_patch(region: np.ndarray, inside: np.ndarray) -> bool:
+    """A near-uniform block (the masking tool's box) covering part of the seal."""
+    gray = cv2.cvtColor(region, cv2.COLOR_BGR2GRAY).astype(np.float32)
+    k = max(5, min(region.shape[:2]) // 10) | 1
+    mean = cv2.blur(gray, (k, k))
+    var = cv2.blur(gray * gray, (k, k)) - mean * mean
+    flat = (var < 20) & ((mean < 100) | (mean > 250))
+    dark_flat = (var < 20) & (mean < 100)
+    return float(dark_flat[inside].mean()) > 0.08 or (float(flat[inside].mean()) > 0.5 and float(dark_flat[inside].mean()) > 0.02)
+
+
+def _edge_steepness(region: np.ndarray, red: bool) -> float:
+    """Gradient across the ink's edges relative to its contrast (~0.4 for sharp ink, < 0.15 smeared)."""
+    ink = ink_image(region, red).astype(np.float32)
+    gx = cv2.Sobel(ink, cv2.CV_32F, 1, 0, ksize=3) / 8
+    gy = cv2.Sobel(ink, cv2.CV_32F, 0, 1, ksize=3) / 8
+    grad = cv2.magnitude(gx, gy)
+    k = np.ones((7, 7), np.uint8)
+    local = cv2.dilate(ink, k) - cv2.erode(ink, k)
+    edges = local > 40
+    if int(edges.sum()) < 50:
+        return 0.0
+    return float(np.percentile(grad[edges] / local[edges], 90))
+
+
 def detect(page: Page, ctx: PageContext) -> list[Finding]:
     if not ctx.notice.masking_required:
         return []
     cfg = ctx.config_for("seals", SealConfig)
     out = []
     for seal in find_seals(page.image, cfg):
-        text, conf = read_seal(page.image, seal, ctx.ocr) if ctx.ocr is not None else ("", 0.0)
-        readable = len(normalize(text)) >= cfg.min_text_chars and conf >= cfg.min_text_confidence
-        employer = readable and names_employer(text, ctx.manifest.applicant.employer, cfg)
+        reading = read_ring(page.image, seal, ctx.ocr) if ctx.ocr is not None else SealReading("", 0.0, 0.0)
+        legible = readable(reading, cfg)
+        employer = names_employer(reading.text, ctx.manifest.applicant.employer, cfg) and (legible or _han(reading.text) >= 3)
+        reason = None if legible or employer else why_unreadable(page.image, seal, reading, cfg)
         if employer:
-            why = f"单位公章未遮盖（印文“{text}”）"
-        elif not readable and page.slot in EMPLOYER_ISSUED:
-            why = "单位出具材料上的公章未遮盖（印文无法辨认）"
+            why = f"单位公章未遮盖（印文“{reading.text}”）"
+        elif reason and page.slot in EMPLOYER_ISSUED:
+            why = f"单位出具材料上的公章未遮盖（印文无法辨认：{reason}）"
         else:
-            continue  # another body's seal (a school's on a diploma): not the employer's
+            continue  # another body's seal (a school's on a diploma), or one read as nobody's
         out.append(
             page.finding(
                 FindingCode.UNMASKED_SEAL,
                 why + "，请使用遮盖工具遮盖后重新上传",
                 bbox=seal.bbox(page.image.shape),
-                evidence={"text": text, "ocr_confidence": round(conf, 3), "red": seal.red, "score": 0.95 if employer else 0.7},
+                evidence={
+                    "text": reading.text,
+                    "ocr_confidence": round(reading.confidence, 3),
+                    "red": seal.red,
+                    "ring_coverage": round(seal.coverage, 2),
+                    **({"unreadable": reason} if reason else {}),
+                    "score": 0.95 if employer else 0.7,
+                },
             )
         )
     return out

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from pipeline.manifest import CHINA_TZ, Manifest
 from pipeline.models import ChecklistItem, CheckResult, Finding, FindingCode
 from pipeline.rules import Notice, SubmissionRules
-from pipeline.screen import FileResult
+from pipeline.context import FileResult
 
 
 def check(m: Manifest, notice: Notice, files: list[FileResult]) -> CheckResult:

@@ -11,7 +11,7 @@ from pipeline.extract import Located, find_dates, find_period, han_count, normal
 from pipeline.manifest import Manifest, Slot
 from pipeline.models import ChecklistItem, CheckResult, Finding, FindingCode
 from pipeline.rules import Notice
-from pipeline.screen import FileResult
+from pipeline.context import FileResult
 
 
 def working_days(start: date, end: date) -> int:

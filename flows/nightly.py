@@ -18,11 +18,11 @@ from prefect.artifacts import create_markdown_artifact
 from pydantic import BaseModel
 
 from flows.artifacts import md
-from flows.screen import _settings, _store, prescreen_application
+from flows.screen import prescreen_application, settings, store_at
 from pipeline.labels import CODE_LABELS, RECOMMENDATION_LABELS
 from pipeline.models import EngineInfo, FindingCode, Recommendation
-from pipeline.rules import load_rules
-from pipeline.screen import engine_info, screen_packet
+from pipeline.report import engine_info
+from pipeline.screen import screen_packet
 from prescreen import runtime
 from storage.catalog import Reason, Selected, select
 from storage.reports import latest_pointer, latest_report
@@ -42,17 +42,17 @@ class Outcome(BaseModel):
 
 @task(task_run_name="select packets", **IO_RETRIES)
 def select_packets(root: str | None) -> list[Selected]:
-    settings = _settings()
-    notices = load_rules(settings.rules_dir)
-    engines = runtime.engines_for(settings)
+    config = settings()
+    notices = runtime.notices(config)
+    engines = runtime.engines_for(config)
 
     def current(track: str) -> EngineInfo | None:
         notice = next((n for t, n in notices.items() if t.value == track), None)
         return engine_info(engines, notice) if notice else None
 
-    with runtime.review_db(settings.database_url).session() as s:
+    with runtime.review_db(config.database_url).session() as s:
         pending, known = awaiting_review(s), registered(s)
-    return select(_store(root), settings.packets_prefix, current, pending, known)
+    return select(store_at(root), config.packets_prefix, current, pending, known)
 
 
 def summary_markdown(summary: dict) -> str:
@@ -99,23 +99,27 @@ CHUNK = 50
 def rescreen_cached(prefixes: list[str], root: str | None) -> list[Outcome]:
     """Packets whose files, rules and engine are unchanged: screened by the core straight from the
     page cache (no subflow, no page decoded), a batch per task. A packet that fails is an outcome."""
-    from detectors import PACKET_CHECKS
     from storage.cache import StoreCache
     from storage.packets import load_store_packet
     from storage.reports import publish_result
     from storage.reviewdb import record_report
 
-    settings = _settings()
-    store, notices = _store(root), load_rules(settings.rules_dir)
-    engines, options = runtime.engines_for(settings), runtime.options_for(settings)
+    config = settings()
+    store, notices = store_at(root), runtime.notices(config)
+    engines, options = runtime.engines_for(config), runtime.options_for(config)
     outcomes = []
     for prefix in prefixes:
         try:
-            packet = load_store_packet(store, prefix)
-            result = screen_packet(packet, notices, engines, runtime.detectors(), PACKET_CHECKS, options, cache=StoreCache(store))
+            packet = load_store_packet(store, prefix, config.limits)
+            result = screen_packet(
+                packet, notices, engines, runtime.detectors(), runtime.packet_checks(), options, cache=StoreCache(store)
+            )
             published = publish_result(store, prefix, result)
-            with runtime.review_db(settings.database_url).session() as s:
-                record_report(s, prefix, result.report, published.version, received_at=packet.manifest.submission.submitted_at)
+            with runtime.review_db(config.database_url).session() as s:
+                record_report(
+                    s, prefix, result.report, published.version,
+                    received_at=packet.manifest.submission.submitted_at, applicant=packet.manifest.applicant,
+                )  # fmt: skip
         except Exception as exc:  # noqa: BLE001 - one packet must not stop the batch
             outcomes.append(Outcome(prefix=prefix, ok=False, error=f"{type(exc).__name__}: {exc}"[:200]))
             continue
@@ -143,11 +147,10 @@ def screen_on_deployment(selected: list[Selected], root: str | None, day: str) -
     share them under the deployment's concurrency limit. Waits for all, then reads their reports."""
     from flows.trigger import request_screening, wait_for_runs
 
-    settings = _settings()
-    store = _store(root)
+    store = store_at(root)
     before = {sel.prefix: (latest_pointer(store, sel.prefix) or {}).get("version") for sel in selected}
     runs = {
-        request_screening(sel.prefix, f"nightly:{day}:{sel.prefix}", settings.deployment, tags=("nightly",)): sel.prefix
+        request_screening(sel.prefix, f"nightly:{day}:{sel.prefix}", settings().deployment, tags=("nightly",)): sel.prefix
         for sel in selected
     }
     outcomes = []

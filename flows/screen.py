@@ -1,169 +1,140 @@
 """``prescreen_application``: screen one packet from object storage and publish its report.
 
-Each task is one or two calls into the core. I/O tasks retry with backoff; a page that
-fails is recorded in the report by the core, so a retry is only ever for the store.
+The screening is the core's own recipe with Prefect's submit as its executor, so each upload
+and each page is a task run; each other task is one or two calls into the core. I/O tasks
+retry with backoff; a page that fails is recorded in the report by the core, so a retry is
+only ever for the store. Each page has a time budget (a task time-out), each packet too (pages
+not started by then are reported unread).
 """
 
 from __future__ import annotations
 
 import re
+import time
 from collections import Counter
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
-from pydantic import BaseModel
+from prefect.cache_policies import NO_CACHE
 
 from flows.artifacts import report_artifact
-from pipeline.cache import Cache
-from pipeline.documents import Document
-from pipeline.errors import UnreadableFileError
-from pipeline.manifest import Manifest, Slot
-from pipeline.models import Finding
-from pipeline.rules import load_rules
-from pipeline.screen import (
-    FileResult,
-    PageContext,
-    PageResult,
-    ScreenResult,
-    build_report,
-    cached_page,
-    check_packet,
-    engine_info,
-    file_findings,
-    file_result,
-    page_keys_for,
-    screen_document_page,
-    unreadable,
-)
+from pipeline import screen as recipe
+from pipeline.context import ScreenResult
+from pipeline.errors import InputError, UnreadableFileError
+from pipeline.manifest import Manifest
+from pipeline.packet import Packet
 from prescreen import runtime
 from prescreen.settings import Settings
 from storage.cache import StoreCache
-from storage.objectstore import LocalStore, ObjectStore, join
+from storage.objectstore import LocalStore, ObjectStore
 from storage.packets import StoreSource, load_store_packet
 from storage.reports import Published, publish_result
 from storage.reviewdb import Recorded, record_report
 
-IO_RETRIES = dict(retries=3, retry_delay_seconds=[2, 10, 30], retry_jitter_factor=0.3)
+
+def transient(task: Any, task_run: Any, state: Any) -> bool:
+    """Retry what the store or the network may fix; never bad input, nor a page past its time budget."""
+    try:
+        state.result()
+    except (InputError, UnreadableFileError, TimeoutError):
+        return False
+    except Exception:  # noqa: BLE001 - anything else may be the store's
+        return True
+    return True
+
+
+IO_RETRIES = dict(retries=3, retry_delay_seconds=[2, 10, 30], retry_jitter_factor=0.3, retry_condition_fn=transient)
 
 
 @lru_cache(maxsize=1)
-def _settings() -> Settings:
+def settings() -> Settings:
     return Settings()
 
 
-def _store(root: str | None) -> ObjectStore:
-    return LocalStore(Path(root)) if root else runtime.store_for(_settings())
-
-
-@lru_cache(maxsize=4)
-def _document(root: str | None, prefix: str, file: str, etag: str) -> Document:
-    """The opened upload, cached per worker process by its etag (pages of one file share one download)."""
-    settings = _settings()
-    data = StoreSource(_store(root), prefix).read(file, settings.limits.max_file_bytes)
-    return Document(data, file, settings.limits)
+def store_at(root: str | None) -> ObjectStore:
+    """The folder ``root`` as a store, or the configured store."""
+    return LocalStore(Path(root)) if root else runtime.store_for(settings())
 
 
 @task(task_run_name="load {prefix}", **IO_RETRIES)
 def load_manifest(root: str | None, prefix: str) -> Manifest:
-    return load_store_packet(_store(root), prefix).manifest
+    return load_store_packet(store_at(root), prefix, settings().limits).manifest
 
 
-def _cache(root: str | None, use_cache: bool) -> Cache | None:
-    return StoreCache(_store(root)) if use_cache else None
+# The core's two steps as tasks: the flow runs the core's recipe with Prefect's submit as its executor.
+open_upload = task(
+    recipe.open_upload, name="open-upload", task_run_name="open {job.file}", cache_policy=NO_CACHE, **IO_RETRIES
+)
+screen_page_task = task(
+    recipe.screen_upload_page,
+    name="screen-page",
+    task_run_name="screen {job.file} p{job.number}",
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=[2, 10],
+    retry_condition_fn=transient,
+)
+STEP_TASKS = {recipe.open_upload: "open_upload", recipe.screen_upload_page: "screen_page_task"}
 
 
-class OpenedUpload(BaseModel):
-    etag: str = ""
-    sha256: str | None = None
-    format: str | None = None
-    page_count: int | None = None
-    pages_to_read: int = 0
-    findings: list[Finding] = []
-    cached: dict[int, PageResult] = {}  # pages whose results an earlier screening left in the cache
+def submit_each(page_seconds: float) -> recipe.Map:
+    """Prefect's submit as the recipe's executor: each job a task run on the flow's task runner
+    (threads of this worker, or a Dask cluster). A page that outruns ``page_seconds`` is ended by
+    Prefect and becomes a finding on that page; any other failure, once retried, fails the run."""
 
+    def run(step: Callable[[Any], Any], jobs: Sequence[Any]) -> list[Any]:
+        t = globals()[STEP_TASKS[step]]  # looked up now, so a test may swap a task's options
+        if step is recipe.screen_upload_page:
+            t = t.with_options(timeout_seconds=page_seconds)
+        futures = [t.submit(job) for job in jobs]
+        results = []
+        for job, future in zip(jobs, futures, strict=True):
+            try:
+                results.append(future.result())
+            except TimeoutError as exc:
+                if not isinstance(job, recipe.PageJob):
+                    raise
+                results.append(job.failed(exc))
+        return results
 
-@task(task_run_name="open {file}", **IO_RETRIES)
-def open_upload(root: str | None, prefix: str, manifest: Manifest, slot: Slot, file: str, use_cache: bool) -> OpenedUpload:
-    """Open one upload: its etag, its pages, file-level findings (unreadable, mislabelled, too long)
-    and the pages already screened with the same bytes, code and rules."""
-    settings = _settings()
-    info = _store(root).stat(join(prefix, file))
-    etag = info.etag if info else ""
-    try:
-        doc = _document(root, prefix, file, etag)  # the same cached copy the page tasks use: one download
-    except UnreadableFileError as exc:
-        return OpenedUpload(findings=[unreadable(slot, file, exc)])
-    cached: dict[int, PageResult] = {}
-    if cache := _cache(root, use_cache):
-        ctx = PageContext(manifest, load_rules(settings.rules_dir)[manifest.track], slot)
-        engines, options = runtime.engines_for(settings), runtime.options_for(settings)
-        for n in range(1, doc.pages_to_read + 1):
-            if (hit := cached_page(cache, page_keys_for(doc, n, ctx, engines, options))) is not None:
-                cached[n] = hit
-    return OpenedUpload(
-        etag=etag,
-        sha256=doc.sha256,
-        format=doc.format.value,
-        page_count=doc.page_count,
-        pages_to_read=doc.pages_to_read,
-        findings=file_findings(doc, slot, file, settings.limits),
-        cached=cached,
-    )
-
-
-@task(task_run_name="screen {file} p{number}", retries=2, retry_delay_seconds=[2, 10])
-def screen_page_task(
-    root: str | None, prefix: str, manifest: Manifest, slot: Slot, file: str, etag: str, number: int, use_cache: bool
-) -> PageResult:
-    settings = _settings()
-    notice = load_rules(settings.rules_dir)[manifest.track]
-    doc = _document(root, prefix, file, etag)
-    ctx = PageContext(manifest, notice, slot)
-    engines, options = runtime.engines_for(settings), runtime.options_for(settings)
-    return screen_document_page(doc, number, ctx, engines, runtime.detectors(), options, _cache(root, use_cache))
+    return run
 
 
 @task(task_run_name="publish {prefix}", **IO_RETRIES)
 def publish(root: str | None, prefix: str, result: ScreenResult) -> Published:
     """Write a new report version, unless the latest one already says exactly the same."""
-    return publish_result(_store(root), prefix, result)
+    return publish_result(store_at(root), prefix, result)
 
 
 @task(task_run_name="record {prefix}", **IO_RETRIES)
 def record(prefix: str, result: ScreenResult, version: str) -> Recorded:
     """Put the report version in the auditors' queue (decisions on unchanged findings carry over)."""
     submitted = result.manifest.submission.submitted_at if result.manifest else None
-    with runtime.review_db(_settings().database_url).session() as s:
-        return record_report(s, prefix, result.report, version, received_at=submitted)
+    applicant = result.manifest.applicant if result.manifest else None
+    with runtime.review_db(settings().database_url).session() as s:
+        return record_report(s, prefix, result.report, version, received_at=submitted, applicant=applicant)
 
 
 def screen(root: str | None, prefix: str, use_cache: bool = False) -> ScreenResult:
-    """The recipe: load, open each upload, screen each page not in the cache, then the packet rules and the report."""
-    settings = _settings()
+    """The core's recipe (``pipeline.screen.screen_packet``), each upload and each page a task."""
+    config = settings()
     manifest = load_manifest(root, prefix)
-    notice = load_rules(settings.rules_dir)[manifest.track]
-    opened = {
-        (slot, file): open_upload.submit(root, prefix, manifest, slot, file, use_cache) for slot, file in manifest.files()
-    }
-    uploads = {key: fut.result() for key, fut in opened.items()}
-    futures = {
-        (slot, file): {
-            n: screen_page_task.submit(root, prefix, manifest, slot, file, up.etag, n, use_cache)
-            for n in range(1, up.pages_to_read + 1)
-            if n not in up.cached
-        }
-        for (slot, file), up in uploads.items()
-    }
-    files: list[FileResult] = []
-    for (slot, file), page_futs in futures.items():
-        up = uploads[(slot, file)]
-        pages = [up.cached[n] if n in up.cached else page_futs[n].result() for n in range(1, up.pages_to_read + 1)]
-        files.append(file_result(slot, file, up.format, up.page_count, pages, up.findings, up.sha256))
-    packet = check_packet(manifest, notice, files, runtime.packet_checks())
-    report = build_report(manifest, files, packet, engine_info(runtime.engines_for(settings), notice))
-    return ScreenResult(report=report, pages=[p for fr in files for p in fr.pages], manifest=manifest)
+    store = store_at(root)
+    return recipe.screen_packet(
+        Packet(manifest=manifest, source=StoreSource(store, prefix)),
+        runtime.notices(config),
+        runtime.engines_for(config),
+        runtime.detectors(),
+        runtime.packet_checks(),
+        runtime.options_for(config),
+        cache=StoreCache(store) if use_cache else None,
+        run=submit_each(config.limits.page_seconds),
+        deadline=time.time() + config.limits.packet_seconds,
+    )
 
 
 def task_runner(address: str | None = None):  # noqa: ANN201 - a Prefect task runner
@@ -181,12 +152,17 @@ def task_runner(address: str | None = None):  # noqa: ANN201 - a Prefect task ru
     return ThreadPoolTaskRunner(max_workers=settings.page_threads)
 
 
-@flow(name="prescreen-application", log_prints=False, task_runner=task_runner())
+# past the packet's time budget pages are reported unread; this only ends a run that hangs beyond it
+@flow(
+    name="prescreen-application",
+    log_prints=False,
+    task_runner=task_runner(),
+    timeout_seconds=2 * Settings().limits.packet_seconds + 600,
+)
 def prescreen_application(prefix: str, root: str | None = None) -> dict:
     """Screen the packet under ``prefix`` (in the configured store, or the folder ``root``) and publish the report."""
     logger = get_run_logger()
-    settings = _settings()
-    result = screen(root, prefix, use_cache=settings.page_cache)
+    result = screen(root, prefix, use_cache=settings().page_cache)
     published = publish(root, prefix, result)
     recorded = record(prefix, result, published.version)
     report = result.report
@@ -219,7 +195,7 @@ def artifact_key(application_id: str) -> str:
     return "prescreen-" + re.sub(r"[^a-z0-9-]", "-", application_id.lower())
 
 
-@flow(name="prescreen-check", log_prints=False)
+@flow(name="prescreen-check", log_prints=False, task_runner=task_runner())
 def check_local_packet(packet_dir: str) -> ScreenResult:
     """The command line's ``--flow``: the same tasks over a packet folder, nothing published."""
     folder = Path(packet_dir).resolve()

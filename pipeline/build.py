@@ -7,13 +7,13 @@ with the digests recorded in the packet's last report), and part of every cache 
 from __future__ import annotations
 
 import hashlib
+import inspect
+import sys
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
 _ROOT = Path(__file__).resolve().parent.parent
-READING_MODULES = ("pipeline/documents.py", "pipeline/ocr.py", "pipeline/orientation.py")
-"""The code between a file's bytes and the text read off a page (the costly, cacheable part)."""
 
 
 def digest(*parts: object) -> str:
@@ -27,9 +27,14 @@ def digest(*parts: object) -> str:
 def _files_digest(paths: Iterable[Path]) -> str:
     h = hashlib.sha256()
     for path in sorted(paths):
-        h.update(path.relative_to(_ROOT).as_posix().encode())
+        h.update((path.relative_to(_ROOT).as_posix() if path.is_relative_to(_ROOT) else path.name).encode())
         h.update(path.read_bytes())
     return h.hexdigest()[:16]
+
+
+def files_digest(paths: Iterable[Path]) -> str:
+    """Digest of the files' names and bytes (model files, data files)."""
+    return _files_digest(Path(p).resolve() for p in paths)
 
 
 @lru_cache(maxsize=1)
@@ -39,11 +44,23 @@ def code_digest() -> str:
         p
         for pkg in ("pipeline", "detectors")
         for p in (_ROOT / pkg).rglob("*")
-        if p.is_file() and p.suffix in (".py", ".yaml", ".j2") and "rules" not in p.parts
+        if p.is_file() and p.suffix in (".py", ".yaml", ".j2", ".json") and "rules" not in p.parts
     ]
     return _files_digest(files)
 
 
-@lru_cache(maxsize=1)
-def reading_digest() -> str:
-    return _files_digest(_ROOT / m for m in READING_MODULES)
+def source_files(*objects: object) -> frozenset[Path]:
+    """The source files of the modules that define ``objects`` (functions, classes or instances)."""
+    files = set()
+    for obj in objects:
+        module = sys.modules[obj.__module__ if hasattr(obj, "__qualname__") else type(obj).__module__]
+        path = inspect.getsourcefile(module)
+        if path:
+            files.add(Path(path).resolve())
+    return frozenset(files)
+
+
+@lru_cache(maxsize=32)
+def sources_digest(files: frozenset[Path]) -> str:
+    """Digest of source files, read once per process (code does not change under a running process)."""
+    return _files_digest(files)

@@ -1,13 +1,15 @@
-"""Per-page results cached by content hash plus engine and rules versions.
+"""Per-page results cached by content hash plus everything that shapes them.
 
 Two levels, so that each change costs only what it must:
 
 - ``read/``: what was read off a page (rotation, text lines). Keyed by the file's SHA-256, the
-  page number, the OCR and orientation models and the reading code. A change of rules or
-  detectors re-uses it: no OCR.
+  page number, the engines' fingerprints (names, versions, model files, parameters), every
+  option that can change a reading, and the source of the modules the reading runs through
+  (found from the functions themselves, wherever they live). A change of rules or detectors
+  re-uses it: no OCR.
 - ``page/``: the whole page result (findings, thumbnail). Keyed by the reading key plus the
-  screening code, the notice's version, the manifest, slot and file name. An unchanged
-  packet is re-screened from these without decoding a page.
+  screening code, the checks in use, all options, the notice's version, the manifest, slot and
+  file name. An unchanged packet is re-screened from these without decoding a page.
 
 The cache is an optimisation: a failing cache is logged and screening goes on without it.
 """
@@ -16,10 +18,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from pipeline.build import code_digest, digest, reading_digest
-from pipeline.models import Frozen, TextLine
+from pipeline.build import code_digest, digest, source_files, sources_digest
+from pipeline.manifest import Slot
+from pipeline.models import BBox, Frozen, TextLine
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from pipeline.context import DetectorSpec, Engines, PageContext, ScreenOptions
+    from pipeline.documents import Document
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +58,7 @@ class PageReading(Frozen):
     rotation: int
     score: float
     lines: tuple[TextLine, ...]
+    unread: tuple[BBox, ...] = ()  # where the detector found text the recogniser could not read
 
 
 @dataclass(frozen=True)
@@ -57,12 +67,56 @@ class PageKeys:
     result: str
 
 
-def page_keys(file_sha256: str, number: int, *, engine: str, options: str, context: str) -> PageKeys:
-    """``engine`` names the OCR and orientation models; ``context`` digests everything else a
-    page's findings depend on (manifest, slot, file name, notice version)."""
-    reading = f"read/{file_sha256[:2]}/{file_sha256}/{number}-{digest(engine, options, reading_digest())}"
-    result = f"page/{file_sha256[:2]}/{file_sha256}/{number}-{digest(reading, code_digest(), context)}"
-    return PageKeys(reading=reading, result=result)
+def page_keys(file_sha256: str, number: int, *, reading: str, result: str) -> PageKeys:
+    """``reading`` digests what shapes a reading; ``result`` what else shapes a page's findings."""
+    reading_key = f"read/{file_sha256[:2]}/{file_sha256}/{number}-{digest(reading)}"
+    result_key = f"page/{file_sha256[:2]}/{file_sha256}/{number}-{digest(reading_key, result)}"
+    return PageKeys(reading=reading_key, result=result_key)
+
+
+def reading_code() -> str:
+    """The source of every module a reading runs through: decoding, the reading stage, its result types."""
+    from pipeline import reading
+    from pipeline.documents import Document
+    from pipeline.facefind import upright_turn
+    from pipeline.orientation import turn
+
+    return sources_digest(source_files(reading.read_page, Document, turn, upright_turn, PageReading, TextLine))
+
+
+def page_keys_for(
+    doc: Document,
+    number: int,
+    ctx: PageContext,
+    engines: Engines,
+    options: ScreenOptions,
+    detectors: Mapping[str, DetectorSpec],
+) -> PageKeys:
+    return page_keys(
+        doc.sha256,
+        number,
+        reading=digest(engines.fingerprint, options.reading_key(), reading_code(), "photo" if ctx.slot is Slot.photo else ""),  # a photo is turned by its face
+        result=digest(
+            code_digest(),
+            checks_fingerprint(detectors),
+            options.model_dump_json(),
+            ctx.manifest.model_dump_json(),
+            ctx.slot,
+            doc.name,
+            ctx.notice.version,
+        ),
+    )
+
+
+def checks_fingerprint(detectors: Mapping[str, DetectorSpec]) -> str:
+    """Which function runs under each check name, and what it declares."""
+    return digest(
+        *(
+            f"{name}={getattr(s.fn, '__module__', '')}.{getattr(s.fn, '__qualname__', repr(s.fn))}"
+            f":{sorted(s.codes)}:{s.key}"
+            for name, s in sorted(detectors.items())
+        )
+    )
 
 
 def load(cache: Cache | None, key: str) -> bytes | None:

@@ -1,8 +1,12 @@
 """Uploaded files to pages: real type from the bytes, PDFs through PyMuPDF/pdfplumber, images through Pillow.
 
 Every failure a file can cause becomes ``UnreadableFileError`` with a Chinese reason an
-auditor can act on; limits keep a decompression bomb or a 2,000-page PDF from taking the
-process down.
+auditor can act on; limits keep a decompression bomb, a page a million points wide or a
+2,000-page PDF from taking the process down.
+
+A ``Document`` may be shared by page tasks on threads: MuPDF (not thread-safe, one global
+context) is only called under one process-wide lock, and the Pillow image and pdfplumber
+parse of a file under that file's own lock. Each page comes out as its own arrays.
 """
 
 from __future__ import annotations
@@ -10,23 +14,26 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import PurePosixPath
+from typing import Any
 
 import numpy as np
 import pymupdf
 from PIL import Image, ImageOps, UnidentifiedImageError
 from pydantic import BaseModel, ConfigDict, Field
 
-from pipeline.errors import UnreadableFileError
+from pipeline.errors import BadPageError, UnreadableFileError
+from pipeline.manifest import Slot
 from pipeline.models import TextLine
 
 log = logging.getLogger(__name__)
 pymupdf.TOOLS.mupdf_display_errors(False)
 pymupdf.TOOLS.mupdf_display_warnings(False)
-Image.MAX_IMAGE_PIXELS = None  # ReadLimits.max_image_pixels is checked from the header, before decoding
+_MUPDF = threading.RLock()  # MuPDF has one global context and warning buffer: one caller at a time
 
 
 class FileFormat(StrEnum):
@@ -48,18 +55,72 @@ EXTENSIONS: dict[FileFormat, tuple[str, ...]] = {
 }
 
 
+# Pages per upload slot, several times what the slot's material can fill, so no real upload reaches
+# them: a photo is one image (2); an ID-card side one page, perhaps copied twice (4); a certificate
+# one or two pages, a booklet scanned spread by spread about six (10); a work summary of 2,000-3,000
+# 汉字 two to five pages, a publicity notice, its result or a report a few pages even with long
+# lists of names (20); appraisals one to four pages a year and continuing education two
+# certificates a year, over at most five years (20 at most: 30). A packet is planned at ~30 pages;
+# 300 pages a packet is ten times that. At ~4 s a scanned page on one core, a slot's limit is
+# screened in about two minutes.
+SLOT_PAGES: dict[Slot, int] = {
+    Slot.photo: 2,
+    Slot.id_card_portrait: 4,
+    Slot.id_card_emblem: 4,
+    Slot.diploma: 10,
+    Slot.degree_certificate: 10,
+    Slot.foreign_degree_certification: 10,
+    Slot.postdoc_certificate: 10,
+    Slot.title_certificate: 10,
+    Slot.ce_certificate: 30,
+    Slot.ce_exemption: 10,
+    Slot.annual_appraisal: 30,
+    Slot.work_summary: 20,
+    Slot.promise_letter: 5,
+    Slot.unit_publicity: 20,
+    Slot.publicity_result: 20,
+    Slot.recommendation_report: 20,
+    Slot.supervisor_opinion: 10,
+    Slot.vacancy_statement: 10,
+    Slot.teacher_qualification: 10,
+    Slot.mandarin_certificate: 10,
+}
+
+
 class ReadLimits(BaseModel):
-    """Guards on what one file may cost. Units in the names."""
+    """Guards on what a file and a packet may cost. Units in the names; past a limit is a finding
+    (or, for the manifest itself, a one-line error), never a crash."""
 
     model_config = ConfigDict(frozen=True)
 
     max_file_bytes: int = Field(200 * 2**20, description="larger uploads are refused unread")
     max_pages: int = Field(200, description="pages screened per file; the rest are reported, not read")
+    max_pages_by_slot: dict[Slot, int] = Field(
+        default_factory=lambda: dict(SLOT_PAGES), description="pages screened per upload slot, all its files together"
+    )
+    max_total_pages: int = Field(300, description="pages screened per packet (10x a packet's planned 30 pages)")
+    max_files: int = Field(200, description="files a manifest may list (real packets: 20-40); more is refused")
+    max_manifest_bytes: int = Field(2**20, description="a manifest larger than this is refused unread (real: a few kB)")
     max_image_pixels: int = Field(
         120_000_000, description="decoded pixels per image (a 600 DPI A3 scan is ~70 Mpx); more is a bomb"
     )
+    max_page_pt: float = Field(
+        14_400, description="PDF page side in points (200 in, the PDF format's own limit; A0 is 3,370)"
+    )
     render_dpi: float = Field(200, description="PDF pages are rendered at most at this resolution")
     max_side_px: int = Field(2400, description="long side of the working image; OCR reads ~2000 px anyway")
+    page_seconds: float = Field(120, description="time budget of one page in the flow (a page takes ~2 s)")
+    packet_seconds: float = Field(
+        1800, description="time budget of one packet: pages not started by then are reported, not read"
+    )
+
+    def slot_pages(self, slot: Slot) -> int:
+        return self.max_pages_by_slot.get(slot, self.max_pages)
+
+
+# Pillow's own decompression-bomb guard stays on, at our limit (it refuses twice this, warns above it);
+# ReadLimits.max_image_pixels is also checked from each header before decoding.
+Image.MAX_IMAGE_PIXELS = ReadLimits.model_fields["max_image_pixels"].default
 
 
 def sniff(data: bytes) -> FileFormat | None:
@@ -97,7 +158,10 @@ class SourcePage:
 
 
 class Document:
-    """An opened upload: knows its format and page count, yields pages one at a time."""
+    """An opened upload: knows its format and page count, yields pages one at a time.
+
+    Safe to share between threads (see the module's docstring); ``close`` frees what it holds.
+    """
 
     def __init__(self, data: bytes, name: str, limits: ReadLimits) -> None:
         self.name = name
@@ -112,8 +176,10 @@ class Document:
         self.format = fmt
         self.data = data
         self.sha256 = hashlib.sha256(data).hexdigest()
+        self._lock = threading.Lock()  # this file's Pillow image and pdfplumber parse
         self._pdf: pymupdf.Document | None = None
         self._image: Image.Image | None = None
+        self._plumber: Any = None  # pdfplumber's parse of the whole file, made once, on the first page with text
         if fmt is FileFormat.pdf:
             self.page_count = self._open_pdf()
         else:
@@ -127,24 +193,43 @@ class Document:
     def pages_to_read(self) -> int:
         return min(self.page_count, self.limits.max_pages)
 
+    def close(self) -> None:
+        with self._lock:
+            if self._plumber is not None:
+                self._plumber.close()
+                self._plumber = None
+            if self._image is not None:
+                self._image.close()
+        if self._pdf is not None:
+            with _MUPDF:
+                self._pdf.close()
+
     # -- opening
 
     def _open_pdf(self) -> int:
-        try:
-            doc = pymupdf.open(stream=self.data, filetype="pdf")
-        except Exception as exc:  # MuPDF raises its own types for damaged files
-            raise UnreadableFileError("PDF文件已损坏，无法打开", str(exc).splitlines()[0] if str(exc) else "") from None
-        if doc.needs_pass and not doc.authenticate(""):
-            raise UnreadableFileError("PDF文件已加密，无法读取", "password protected")
-        if doc.page_count == 0:
-            raise UnreadableFileError("PDF文件没有页面", "zero pages")
-        self._pdf = doc
-        return doc.page_count
+        with _MUPDF:
+            pymupdf.TOOLS.mupdf_warnings()  # clear what earlier files left
+            try:
+                doc = pymupdf.open(stream=self.data, filetype="pdf")
+            except Exception as exc:  # MuPDF raises its own types for damaged files
+                raise UnreadableFileError("PDF文件已损坏，无法打开", str(exc).splitlines()[0] if str(exc) else "") from None
+            warnings = pymupdf.TOOLS.mupdf_warnings()
+            if doc.is_repaired:  # truncated or damaged: what MuPDF rebuilt may be blank or partial
+                doc.close()
+                raise UnreadableFileError("PDF文件已损坏（不完整或结构错误），内容可能缺失", _first_lines(warnings))
+            if doc.needs_pass and not doc.authenticate(""):
+                raise UnreadableFileError("PDF文件已加密，无法读取", "password protected")
+            if doc.page_count == 0:
+                raise UnreadableFileError("PDF文件没有页面", "zero pages")
+            self._pdf = doc
+            return doc.page_count
 
     def _open_image(self) -> int:
         try:
             img = Image.open(io.BytesIO(self.data))  # reads the header only
             w, h = img.size
+        except Image.DecompressionBombError as exc:
+            raise UnreadableFileError("图像尺寸过大", str(exc)) from None
         except UnidentifiedImageError as exc:
             raise UnreadableFileError("图像文件已损坏或格式无法识别", type(exc).__name__) from None
         except Exception as exc:
@@ -154,7 +239,10 @@ class Document:
         if w < 1 or h < 1:
             raise UnreadableFileError("图像尺寸为零", f"{w}x{h}")
         self._image = img
-        return getattr(img, "n_frames", 1) or 1
+        try:
+            return getattr(img, "n_frames", 1) or 1
+        except Exception as exc:  # a TIFF whose frame chain is broken
+            raise UnreadableFileError("图像文件已损坏", str(exc)) from None
 
     # -- pages
 
@@ -169,52 +257,81 @@ class Document:
         return self._pdf_page(number) if self._pdf is not None else self._image_page(number)
 
     def _image_page(self, number: int) -> SourcePage:
-        img = self._image
-        assert img is not None
-        try:
-            if number > 1 or getattr(img, "n_frames", 1) > 1:
-                img.seek(number - 1)
-            frame = img
-            w, h = frame.size
-            if w * h > self.limits.max_image_pixels:
-                raise UnreadableFileError("图像尺寸过大", f"page {number}: {w}x{h} pixels")
-            target = self.limits.max_side_px
-            if frame.format == "JPEG" and max(w, h) > 2 * target:
-                frame.draft("RGB", (w * target // max(w, h), h * target // max(w, h)))
-            frame.load()
-            frame = ImageOps.exif_transpose(frame)
-            rgb = _to_rgb(frame)
-        except UnreadableFileError:
-            raise
-        except Exception as exc:  # truncated data, bad TIFF tags, ...
-            raise UnreadableFileError("图像文件已损坏", f"page {number}: {exc}") from None
-        orig_w, orig_h = _oriented_size(img, w, h)
+        with self._lock:  # one frame pointer per Pillow image
+            img = self._image
+            assert img is not None
+            try:
+                if number > 1 or getattr(img, "n_frames", 1) > 1:
+                    img.seek(number - 1)
+                frame = img
+                w, h = frame.size
+                if w * h > self.limits.max_image_pixels:
+                    raise UnreadableFileError("图像尺寸过大", f"page {number}: {w}x{h} pixels")
+                target = self.limits.max_side_px
+                if frame.format == "JPEG" and max(w, h) > 2 * target:
+                    frame.draft("RGB", (w * target // max(w, h), h * target // max(w, h)))
+                frame.load()
+                orig_w, orig_h = _oriented_size(img, w, h)
+                frame = ImageOps.exif_transpose(frame)
+                rgb = _to_rgb(frame)
+                dpi = _plausible_dpi(img.info.get("dpi"))
+            except UnreadableFileError:
+                raise
+            except Exception as exc:  # truncated data, bad TIFF tags, ...
+                raise UnreadableFileError("图像文件已损坏", f"page {number}: {exc}") from None
+            except BaseException:  # a time-out ended this page mid-seek: the next page starts from a fresh image
+                self._image = Image.open(io.BytesIO(self.data))
+                raise
         arr = np.asarray(rgb)[:, :, ::-1]
         arr = _fit(arr, self.limits.max_side_px)
         scale = arr.shape[1] / orig_w
-        dpi = _plausible_dpi(img.info.get("dpi"))
         return SourcePage(number=number, image=np.ascontiguousarray(arr), scale=scale, dpi=dpi)
 
     def _pdf_page(self, number: int) -> SourcePage:
         doc = self._pdf
         assert doc is not None
-        try:
-            page = doc[number - 1]
-            rect = page.rect
-            if rect.width < 1 or rect.height < 1:
-                raise UnreadableFileError("PDF页面尺寸无效", f"page {number}: {rect}")
-            long_in = max(rect.width, rect.height) / 72
-            # PyMuPDF takes whole DPI only (a fraction fails in fz_pixmap_xres_set): round down, so the cap holds
-            dpi = max(1, int(min(self.limits.render_dpi, self.limits.max_side_px / long_in)))
-            pix = page.get_pixmap(dpi=dpi, colorspace=pymupdf.csRGB, alpha=False)
-            arr = np.frombuffer(pix.samples, np.uint8).reshape(pix.h, pix.w, 3)[:, :, ::-1].copy()
-            raster_fraction, image_dpi = _raster_cover(page)
-        except UnreadableFileError:
-            raise
-        except Exception as exc:
-            raise UnreadableFileError("PDF页面无法渲染", f"page {number}: {exc}") from None
-        words = _text_layer(self.data, number, rect.width, rect.height)
+        limits = self.limits
+        with _MUPDF:
+            try:
+                page = doc[number - 1]
+                rect = page.rect
+                if rect.width < 1 or rect.height < 1:
+                    raise UnreadableFileError("PDF页面尺寸无效", f"page {number}: {rect}")
+                if max(rect.width, rect.height) > limits.max_page_pt:
+                    raise BadPageError(
+                        "PDF页面尺寸异常",
+                        f"page {number}: {rect.width:.0f} x {rect.height:.0f} pt > {limits.max_page_pt:.0f}",
+                    )
+                images = page.get_image_info()
+                biggest = max((i.get("width", 0) * i.get("height", 0) for i in images), default=0)
+                if biggest > limits.max_image_pixels:
+                    raise BadPageError("PDF内嵌图像尺寸过大", f"page {number}: {biggest} pixels > {limits.max_image_pixels}")
+                # a fractional zoom: the page's long side never exceeds the working size, whatever its size in points
+                zoom = min(limits.render_dpi / 72, (limits.max_side_px - 1) / max(rect.width, rect.height))
+                pymupdf.TOOLS.mupdf_warnings()
+                pix = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), colorspace=pymupdf.csRGB, alpha=False)
+                warnings = pymupdf.TOOLS.mupdf_warnings()
+                arr = np.frombuffer(pix.samples, np.uint8).reshape(pix.h, pix.w, 3)[:, :, ::-1].copy()
+                del pix
+                raster_fraction, image_dpi = _raster_cover(page, images)
+                repaired = doc.is_repaired
+            except UnreadableFileError:
+                raise
+            except Exception as exc:
+                raise UnreadableFileError("PDF页面无法渲染", f"page {number}: {exc}") from None
+        if repaired:  # damage found only now, on this page's objects
+            raise BadPageError("PDF文件已损坏（结构错误），本页内容可能缺失", _first_lines(warnings) or "repaired while rendering")
+        blank = bool((arr == arr[0, 0]).all())  # one colour: nothing was drawn
+        words = self._text_layer(number)
+        # text large enough to leave ink at this zoom (a word a few points high on a huge page draws nothing)
+        drawable = [w for w in words if (w.bbox[3] - w.bbox[1]) * arr.shape[0] >= 4]
+        if blank and (warnings or drawable):  # the file says there is content; none of it could be drawn
+            raise BadPageError(
+                "PDF页面内容无法显示（文件可能已损坏）",
+                _first_lines(warnings) or f"page {number}: {len(drawable)} words in the text layer, nothing rendered",
+            )
         # the working image is the rendering; "scale" relates it to the scan inside, if any
+        dpi = zoom * 72
         scale = dpi / image_dpi if image_dpi else 1.0
         return SourcePage(
             number=number,
@@ -224,6 +341,44 @@ class Document:
             words=words,
             raster_fraction=raster_fraction,
         )
+
+    def _text_layer(self, number: int) -> tuple[TextLine, ...]:
+        """Words with positions from the PDF's text layer (pdfplumber), boxes relative to the rendered page.
+
+        The file is parsed once (the first time a page is asked for), not once per page. pdfplumber
+        reports coordinates on the displayed page (``/Rotate`` applied), as PyMuPDF renders it.
+        """
+        import pdfplumber
+
+        with self._lock:
+            try:
+                if self._plumber is None:
+                    self._plumber = pdfplumber.open(io.BytesIO(self.data))
+                page = self._plumber.pages[number - 1]
+                try:
+                    words = page.extract_words(keep_blank_chars=True, use_text_flow=True, y_tolerance=3)
+                    pw, ph = float(page.width), float(page.height)  # already the displayed (rotated) page
+                finally:
+                    page.close()  # drop this page's parsed objects; the next page starts from the file's parse
+            except Exception as exc:  # a damaged text layer must not lose the page
+                log.info("text layer unreadable on page %d: %s", number, type(exc).__name__)
+                return ()
+            except BaseException:  # a time-out ended this page mid-parse: the next page parses afresh
+                self._plumber = None
+                raise
+        lines = []
+        for w in words:
+            text = w["text"].strip()
+            if not text or "(cid:" in text:
+                continue
+            box = tuple(min(1.0, max(0.0, v)) for v in (w["x0"] / pw, w["top"] / ph, w["x1"] / pw, w["bottom"] / ph))
+            lines.append(TextLine(text=text, bbox=box, confidence=1.0, source="pdf"))
+        return tuple(lines)
+
+
+def _first_lines(warnings: str, n: int = 3) -> str:
+    """MuPDF's own words, as evidence: its first few warning lines."""
+    return "; ".join(line.strip() for line in warnings.splitlines()[:n] if line.strip())
 
 
 def _to_rgb(img: Image.Image) -> Image.Image:
@@ -266,12 +421,12 @@ def _plausible_dpi(value: object) -> float | None:
     return dpi if 96 <= dpi <= 2400 else None
 
 
-def _raster_cover(page: pymupdf.Page) -> tuple[float, float | None]:
+def _raster_cover(page: pymupdf.Page, images: list[dict]) -> tuple[float, float | None]:
     """Share of the page covered by images, and the resolution of the largest one (DPI)."""
     area = abs(page.rect) or 1.0
     covered = 0.0
     best: tuple[float, float | None] = (0.0, None)
-    for info in page.get_image_info():
+    for info in images:
         bbox = pymupdf.Rect(info["bbox"]) & page.rect
         a = abs(bbox)
         covered += a
@@ -282,27 +437,3 @@ def _raster_cover(page: pymupdf.Page) -> tuple[float, float | None]:
             best = (a, px / inches if inches else None)
     return min(1.0, covered / area), best[1]
 
-
-def _text_layer(data: bytes, number: int, width_pt: float, height_pt: float) -> tuple[TextLine, ...]:
-    """Words with positions from the PDF's text layer (pdfplumber), boxes relative to the rendered page.
-
-    pdfplumber reports coordinates on the displayed page (``/Rotate`` applied), as PyMuPDF renders it.
-    """
-    import pdfplumber
-
-    try:
-        with pdfplumber.open(io.BytesIO(data), pages=[number]) as pdf:
-            page = pdf.pages[0]
-            words = page.extract_words(keep_blank_chars=True, use_text_flow=True, y_tolerance=3)
-            pw, ph = float(page.width), float(page.height)  # already the displayed (rotated) page
-    except Exception as exc:  # a damaged text layer must not lose the page
-        log.info("text layer unreadable on page %d: %s", number, type(exc).__name__)
-        return ()
-    lines = []
-    for w in words:
-        text = w["text"].strip()
-        if not text or "(cid:" in text:
-            continue
-        box = tuple(min(1.0, max(0.0, v)) for v in (w["x0"] / pw, w["top"] / ph, w["x1"] / pw, w["bottom"] / ph))
-        lines.append(TextLine(text=text, bbox=box, confidence=1.0, source="pdf"))
-    return tuple(lines)

@@ -24,6 +24,11 @@ class UnreadableFileError(PrescreenError):
         self.detail = detail
 
 
+class BadPageError(UnreadableFileError):
+    """One page of a file is damaged, or built past the limits (a page a million points wide, a
+    gigapixel image inside): an ``UNREADABLE_FILE`` finding on that page, not a screening fault."""
+
+
 class EngineError(PrescreenError):
     """An OCR or model engine failed or is not installed."""
 

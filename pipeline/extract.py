@@ -32,7 +32,7 @@ def han_count(text: str) -> int:
     return sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf")
 
 
-def _cn_number(s: str) -> int | None:
+def cn_number(s: str) -> int | None:
     """二〇一六 -> 2016, 十二 -> 12, 二十三 -> 23, 7 -> 7."""
     if s.isdigit():
         return int(s)
@@ -48,8 +48,8 @@ def _cn_number(s: str) -> int | None:
     return None
 
 
-_NUM = r"(\d{1,4}|[〇○◯ΟοOo0零一二三四五六七八九十]{1,4})"
-_DATE_RE = re.compile(rf"{_NUM}年{_NUM}月(?:{_NUM}[日号])?")
+NUM = r"(\d{1,4}|[〇○◯ΟοOo0零一二三四五六七八九十]{1,4})"  # a year, month or day: digits or Chinese numerals
+_DATE_RE = re.compile(rf"{NUM}年{NUM}月(?:{NUM}[日号])?")
 _NUMERIC_DATE_RE = re.compile(r"(20\d{2}|19\d{2})[.\-/](\d{1,2})[.\-/](\d{1,2})")
 
 
@@ -66,8 +66,8 @@ def find_dates(text: str, default_year: int | None = None) -> list[FoundDate]:
     t = normalize(text)
     out: list[FoundDate] = []
     for m in _DATE_RE.finditer(t):
-        y, mo = _cn_number(m.group(1)), _cn_number(m.group(2))
-        d = _cn_number(m.group(3)) if m.group(3) else 1
+        y, mo = cn_number(m.group(1)), cn_number(m.group(2))
+        d = cn_number(m.group(3)) if m.group(3) else 1
         if y is not None and y < 100 and default_year:
             continue
         out.append(_make(y, mo, d, m.start(), m.end(), bool(m.group(3))))
@@ -75,10 +75,10 @@ def find_dates(text: str, default_year: int | None = None) -> list[FoundDate]:
         out.append(_make(int(m.group(1)), int(m.group(2)), int(m.group(3)), m.start(), m.end(), True))
     if default_year:
         taken = [(f.start, f.end) for f in out if f]
-        for m in re.finditer(rf"{_NUM}月{_NUM}[日号]", t):
+        for m in re.finditer(rf"{NUM}月{NUM}[日号]", t):
             if any(s <= m.start() < e for s, e in taken):
                 continue
-            out.append(_make(default_year, _cn_number(m.group(1)), _cn_number(m.group(2)), m.start(), m.end(), True))
+            out.append(_make(default_year, cn_number(m.group(1)), cn_number(m.group(2)), m.start(), m.end(), True))
     return sorted((f for f in out if f), key=lambda f: f.start)
 
 
@@ -110,9 +110,9 @@ def _period_in(region: str, default_year: int | None) -> tuple[date, date] | Non
             end = b.value
             return (a.value, end) if end >= a.value else None
     # "2025年5月12日至16日": the end shares year and month with the start
-    m = re.search(rf"{_NUM}年{_NUM}月{_NUM}日[至到\-~—–－]+{_NUM}日", region)
+    m = re.search(rf"{NUM}年{NUM}月{NUM}日[至到\-~—–－]+{NUM}日", region)
     if m:
-        y, mo, d1, d2 = (_cn_number(m.group(i)) for i in range(1, 5))
+        y, mo, d1, d2 = (cn_number(m.group(i)) for i in range(1, 5))
         a, b = _make(y, mo, d1, 0, 0, True), _make(y, mo, d2, 0, 0, True)
         if a and b and b.value >= a.value:
             return a.value, b.value
@@ -148,7 +148,7 @@ def years_in(text: str) -> list[tuple[int, bool]]:
     for m in _YEAR_RE.finditer(t):
         after = t[m.end() : m.end() + 4]
         words = not m.group(1).isdigit()
-        year = _cn_number(m.group(1)) if words else int(m.group(1))
+        year = cn_number(m.group(1)) if words else int(m.group(1))
         if year is None or not 1900 <= year <= 2100:
             continue
         if m.group(0).endswith("年度"):

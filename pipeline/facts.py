@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from pipeline.extract import ZERO_LIKE, Located, _cn_number, normalize, years_in
+from pipeline.extract import ZERO_LIKE, Located, cn_number, normalize, years_in
 from pipeline.models import BBox, TextLine
 
 SURE_CONFIDENCE = 0.85
@@ -182,7 +182,7 @@ def _years(raw: str) -> tuple[list[int], bool]:
     if raw.isdigit():
         return [int(raw)], True
     if len(raw) == 4:
-        y = _cn_number(raw)
+        y = cn_number(raw)
         return ([y] if y else []), True
     if raw[0] != "二" or len(raw) not in (2, 3):
         return [], False
@@ -190,7 +190,7 @@ def _years(raw: str) -> tuple[list[int], bool]:
     out = []
     for zeros in itertools.combinations(range(3), 3 - len(digits)):  # where the dropped 〇 stood
         rest = iter(digits)
-        y = _cn_number("二" + "".join("〇" if i in zeros else next(rest) for i in range(3)))
+        y = cn_number("二" + "".join("〇" if i in zeros else next(rest) for i in range(3)))
         if y and 1990 <= y < 2100 and y not in out:
             out.append(y)
     return out, False
@@ -207,7 +207,7 @@ def scan_dates(text: str) -> list[tuple[int, int, date, bool, bool, tuple[date, 
     for m in _DATE.finditer(text):
         if m.group(1):
             years, exact = _years(m.group(1))
-            mo, day = _cn_number(m.group(2)), _cn_number(m.group(3)) if m.group(3) else 1
+            mo, day = cn_number(m.group(2)), cn_number(m.group(3)) if m.group(3) else 1
             has_day = bool(m.group(3))
         else:
             years, exact, mo, day, has_day = [int(m.group(4))], True, int(m.group(5)), int(m.group(6)), True

@@ -14,7 +14,7 @@ from jinja2 import Environment, PackageLoader
 from pipeline.labels import CODE_LABELS, RECOMMENDATION_LABELS, SLOT_LABELS, TRACK_LABELS
 from pipeline.manifest import Slot
 from pipeline.models import Finding, Report
-from pipeline.screen import PageResult
+from pipeline.context import PageResult
 
 
 @lru_cache(maxsize=1)

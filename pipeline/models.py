@@ -195,6 +195,34 @@ class Report(Frozen):
         return self.model_dump_json(indent=2)
 
 
+class PageMetrics(Frozen):
+    """What is measured on an upright page before the detectors judge it (``pipeline.quality``)."""
+
+    orientation_score: float = Field(0.0, description="the orientation model's confidence (0-1) in the turn applied")
+    blur_px: float = Field(
+        0.0, description="edge blur (Gaussian sigma, px) at text normalised to 32-px lines; inf when no edge is found"
+    )
+    orig_width: float = Field(0.0, description="width of the original page, in its own pixels")
+    orig_height: float = Field(0.0, description="height of the original page, in its own pixels")
+    ocr_confidence: float = Field(0.0, description="mean confidence (0-1) of the OCR lines; 0 without OCR lines")
+    paper_level: float = Field(0.0, description="90th-percentile grey level (0-255): the paper")
+    ink_level: float = Field(0.0, description="grey level (0-255) of the marks on the page")
+    contrast: float = Field(0.0, description="paper minus ink, grey levels")
+    spread: float = Field(0.0, description="standard deviation of the grey levels")
+    structure: float = Field(0.0, description="largest smoothed local grey change: ~0-10 on a blank sheet, 30+ with text")
+    glare_fraction: float = Field(0.0, description="share of the page lost to a glare hot spot")
+    small_text_px: float | None = Field(
+        None, description="height (25th percentile) of OCR line boxes, in original pixels; None with fewer than 2 lines"
+    )
+    born_digital: bool = Field(False, description="the page's text comes from a real PDF text layer")
+    legible_fraction: float = Field(1.0, description="share (by area) of the text OCR found that it read with confidence >= 0.8")
+    unread_ink: float = Field(
+        0.0, description="share of the page's letter-sized ink outside every line read with confidence (0 on a text layer)"
+    )
+    page_blur_px: float = Field(0.0, description="edge blur (sigma, px) with the page scaled to a 1600-px long side, whatever its text")
+    unread_boxes: int = Field(0, description="text boxes OCR found but could not read")
+
+
 @dataclass(frozen=True, eq=False)
 class Page:
     """One upright page as the detectors see it. Holds pixels, so it never leaves the worker."""
@@ -207,7 +235,8 @@ class Page:
     rotation: int = 0
     scale: float = 1.0  # working pixels per original pixel
     dpi: float | None = None
-    metrics: dict[str, float] = field(default_factory=dict)
+    metrics: PageMetrics = field(default_factory=PageMetrics)
+    unread: tuple[BBox, ...] = ()  # text found but not readable (boxes on the upright page)
 
     @property
     def text(self) -> str:

@@ -6,15 +6,18 @@ process (``get_engine``) and reused for every page.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import threading
 from functools import lru_cache
 from importlib.metadata import version
+from pathlib import Path
 from typing import Protocol
 
 import cv2
 import numpy as np
 
+from pipeline.build import files_digest, source_files, sources_digest
 from pipeline.errors import EngineError
 from pipeline.models import TextLine
 
@@ -23,9 +26,12 @@ log = logging.getLogger(__name__)
 
 class OcrEngine(Protocol):
     name: str
+    fingerprint: str  # name, model files, parameters and this code: what shapes a reading
 
-    def read(self, image: np.ndarray) -> list[TextLine]:
-        """Text lines of an upright BGR image, boxes relative to the image."""
+    def read(self, image: np.ndarray, keep_unread: bool = False) -> list[TextLine]:
+        """Text lines of an upright BGR image, boxes relative to the image. With ``keep_unread``,
+        text the detector found but the recogniser could not read comes too, as lines with no
+        text and their low confidence (a blurred page still shows where its text is)."""
         ...
 
     def read_line(self, image: np.ndarray) -> tuple[str, float]:
@@ -37,6 +43,7 @@ class RapidOcrEngine:
     """PP-OCR det + rec (ONNX, bundled with rapidocr). The page is upright already, so no line classifier."""
 
     def __init__(self, threads: int = 0, min_score: float = 0.5) -> None:
+        self._threads, self._min_score = threads, min_score
         try:
             from rapidocr import RapidOCR
         except ImportError as exc:  # pragma: no cover - the dependency is mandatory
@@ -44,7 +51,7 @@ class RapidOcrEngine:
         params = {
             "Global.log_level": "error",
             "Global.use_cls": False,
-            "Global.text_score": min_score,
+            "Global.text_score": 0.0,  # every line found; those read with less than min_score are told apart below
         }
         if threads > 0:
             params["EngineConfig.onnxruntime.intra_op_num_threads"] = threads
@@ -54,7 +61,14 @@ class RapidOcrEngine:
         self._lock = threading.Lock()  # one onnxruntime session; calls are serialised per engine
         self.name = f"rapidocr-{version('rapidocr')}/PP-OCRv6-small"
 
-    def read(self, image: np.ndarray) -> list[TextLine]:
+    def __reduce__(self):  # noqa: ANN204 - pickled as a reference: the other process loads its own, once
+        return (_shared_rapidocr, (self._threads, self._min_score))
+
+    @property
+    def fingerprint(self) -> str:
+        return _rapidocr_fingerprint(self.name, self._min_score)
+
+    def read(self, image: np.ndarray, keep_unread: bool = False) -> list[TextLine]:
         h, w = image.shape[:2]
         if h < 8 or w < 8:
             return []
@@ -65,13 +79,15 @@ class RapidOcrEngine:
         lines = []
         for box, text, score in zip(out.boxes, out.txts, out.scores, strict=True):
             text = str(text).strip()
-            if not text:
+            score = float(min(1.0, max(0.0, score)))
+            read = bool(text) and score >= self._min_score
+            if not read and not keep_unread:
                 continue
             pts = np.asarray(box, dtype=np.float64)
             x0, y0 = pts.min(axis=0)
             x1, y1 = pts.max(axis=0)
             rel = (max(0.0, x0 / w), max(0.0, y0 / h), min(1.0, x1 / w), min(1.0, y1 / h))
-            lines.append(TextLine(text=text, bbox=rel, confidence=float(min(1.0, max(0.0, score))), source="ocr"))
+            lines.append(TextLine(text=text if read else "", bbox=rel, confidence=score if read else min(score, self._min_score * 0.99), source="ocr"))
         return lines
 
 
@@ -89,15 +105,42 @@ class RapidOcrEngine:
         return "".join(out.txts).strip(), float(np.mean(out.scores))
 
 
+@lru_cache(maxsize=4)
+def _rapidocr_fingerprint(name: str, min_score: float) -> str:
+    """The engine's name, its model files and default configuration, our parameters and this module."""
+    from rapidocr import RapidOCR
+
+    package = Path(inspect.getsourcefile(RapidOCR) or "").parent
+    data = sorted(package.glob("models/*.onnx")) + sorted(package.glob("*.yaml"))
+    return f"{name}|min_score={min_score}|{files_digest(data)}|{sources_digest(source_files(RapidOcrEngine))}"
+
+
 ENGINES = {"rapidocr": RapidOcrEngine}
+_LOADING = threading.Lock()
 
 
 @lru_cache(maxsize=4)
-def get_engine(name: str = "rapidocr", threads: int = 0) -> OcrEngine:
-    """The process-wide engine for ``name`` (models load once per process)."""
+def _rapidocr(threads: int, min_score: float) -> RapidOcrEngine:
+    return RapidOcrEngine(threads, min_score)
+
+
+def _shared_rapidocr(threads: int, min_score: float) -> OcrEngine:
+    with _LOADING:
+        return _load("rapidocr", threads) if min_score == 0.5 else _rapidocr(threads, min_score)
+
+
+@lru_cache(maxsize=4)
+def _load(name: str, threads: int) -> OcrEngine:
     try:
         factory = ENGINES[name]
     except KeyError:
         raise EngineError(f"unknown OCR engine {name!r}; available: {', '.join(ENGINES)}") from None
     log.info("loading OCR engine %s", name)
     return factory(threads=threads)
+
+
+def get_engine(name: str = "rapidocr", threads: int = 0) -> OcrEngine:
+    """The process-wide engine for ``name``: models load once per process, under a lock, however
+    many page threads ask for it first."""
+    with _LOADING:
+        return _load(name, threads)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from pipeline.documents import ReadLimits
 from pipeline.errors import InputError, UnreadableFileError
 from pipeline.manifest import MANIFEST_NAMES, Manifest, parse_manifest
 
@@ -63,15 +64,31 @@ def find_manifest(path: Path) -> Path:
     raise InputError(f"{path}: no such packet folder or manifest")
 
 
-def load_packet(path: Path) -> Packet:
+def load_packet(path: Path, limits: ReadLimits | None = None) -> Packet:
     """Read and validate a packet folder (or its manifest file); ``InputError`` with one line if unusable."""
+    limits = limits or ReadLimits()
     manifest_path = find_manifest(Path(path))
     try:
+        check_manifest_size(manifest_path.name, manifest_path.stat().st_size, limits)
         text = manifest_path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{manifest_path}: cannot be read ({exc})") from None
-    manifest = parse_manifest(text, source=manifest_path.name)
+    manifest = check_file_count(parse_manifest(text, source=manifest_path.name), manifest_path.name, limits)
     source = FolderSource(manifest_path.parent)
     for _, name in manifest.files():
         source.resolve(name)  # symlinks out of the packet are refused before anything is screened
     return Packet(manifest=manifest, source=source)
+
+
+def check_manifest_size(name: str, size: int, limits: ReadLimits) -> None:
+    """A manifest is a few kilobytes; a larger one is refused before it is read."""
+    if size > limits.max_manifest_bytes:
+        raise InputError(f"{name}: {size} bytes, more than the {limits.max_manifest_bytes} a manifest may have")
+
+
+def check_file_count(manifest: Manifest, name: str, limits: ReadLimits) -> Manifest:
+    """A packet lists a few dozen files; more is refused before any is opened."""
+    count = len(manifest.files())
+    if count > limits.max_files:
+        raise InputError(f"{name}: materials list {count} files, more than the {limits.max_files} a packet may hold")
+    return manifest

@@ -28,19 +28,70 @@ def gray_of(image: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
 
 
-def text_height(lines: Sequence[TextLine], image_height: int, min_confidence: float = 0.7) -> float | None:
-    """Median height in pixels of confidently read, horizontal OCR lines (None when too few)."""
-    heights = [
-        (ln.bbox[3] - ln.bbox[1]) * image_height
-        for ln in lines
-        if ln.source == "ocr"
-        and ln.confidence >= min_confidence
-        and (ln.bbox[2] - ln.bbox[0]) > (ln.bbox[3] - ln.bbox[1]) * 0.5
-        and len(ln.text) >= 2
-    ]
+def text_height(lines: Sequence[TextLine], image_height: int, min_confidence: float = 0.7, image_width: int | None = None) -> float | None:
+    """Median letter height in pixels of confidently read OCR lines (None when too few): a line's
+    height, or a vertical line's width (a page written top to bottom)."""
+    width = image_width or image_height
+    heights = []
+    for ln in lines:
+        if ln.source != "ocr" or ln.confidence < min_confidence or len(ln.text) < 2:
+            continue
+        w, h = (ln.bbox[2] - ln.bbox[0]) * width, (ln.bbox[3] - ln.bbox[1]) * image_height
+        heights.append(h if w > 0.5 * h else w)
     if len(heights) < 2:
         return None
     return float(np.median(heights))
+
+
+def box_height(boxes: Sequence[tuple[float, float, float, float]], image_height: int) -> float | None:
+    """Median height in pixels of text boxes the detector found, read or not (None when too few)."""
+    heights = [(b[3] - b[1]) * image_height for b in boxes if (b[2] - b[0]) > 0.5 * (b[3] - b[1])]
+    return float(np.median(heights)) if len(heights) >= 2 else None
+
+
+def legible_fraction(lines: Sequence[TextLine], unread: Sequence[tuple[float, float, float, float]], min_confidence: float = 0.8) -> float:
+    """Share of the text the detector found (by area) that the recogniser read with confidence: about
+    1 on a clean page, falling as blur or low resolution leave text found but unreadable."""
+
+    def area(b: tuple[float, float, float, float]) -> float:
+        return max(0.0, b[2] - b[0]) * max(0.0, b[3] - b[1])
+
+    ocr = [ln for ln in lines if ln.source == "ocr"]
+    total = sum(area(ln.bbox) for ln in ocr) + sum(area(b) for b in unread)
+    if total <= 0:
+        return 1.0
+    return sum(area(ln.bbox) for ln in ocr if ln.confidence >= min_confidence) / total
+
+
+def unread_ink(gray: np.ndarray, lines: Sequence[TextLine], min_confidence: float = 0.7) -> float:
+    """Share of the page's text-like ink (strokes in letter-sized clumps; rules, table lines and
+    pictures left out) lying outside every line that was read with confidence: near 0 on a clean
+    page, high when blur or small print left most of the text unread (only a large title read)."""
+    h, w = gray.shape[:2]
+    f = min(1.0, 1600 / max(h, w))
+    g = cv2.resize(gray, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA) if f < 1 else gray
+    ink = cv2.adaptiveThreshold(g, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 31, 12)
+    long = max(40, g.shape[1] // 20)
+    rules = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, long), np.uint8)) | cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((long, 1), np.uint8))
+    ink = cv2.subtract(ink, rules)
+    clumps = cv2.dilate(ink, np.ones((5, 5), np.uint8))
+    n, labels, stats, centroids = cv2.connectedComponentsWithStats(clumps, connectivity=8)
+    if n <= 1:
+        return 0.0
+    gh, gw = g.shape[:2]
+    area = stats[1:, cv2.CC_STAT_AREA].astype(np.float64)
+    letter_sized = (area >= 30) & (area <= 0.02 * gh * gw)
+    if not letter_sized.any():
+        return 0.0
+    read = np.zeros((gh, gw), np.uint8)
+    for ln in lines:
+        if ln.text and ln.confidence >= min_confidence:
+            x0, y0, x1, y1 = ln.bbox
+            pad = 0.3 * (y1 - y0)
+            read[max(0, int((y0 - pad) * gh)) : int((y1 + pad) * gh) + 1, max(0, int(x0 * gw) - 4) : int(x1 * gw) + 5] = 1
+    cx, cy = centroids[1:, 0].astype(int).clip(0, gw - 1), centroids[1:, 1].astype(int).clip(0, gh - 1)
+    inside = read[cy, cx] > 0
+    return float(area[letter_sized & ~inside].sum() / area[letter_sized].sum())
 
 
 def small_text_height(lines: Sequence[TextLine], image_height: int, min_confidence: float = 0.7) -> float | None:

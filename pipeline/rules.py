@@ -7,10 +7,11 @@ A later notice is a new file in ``pipeline/rules/`` (or a folder named by
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -212,15 +213,59 @@ def load_notice(path: Path) -> Notice:
         raise RulesError(f"rules file {path.name}: {where}: {first['msg']}") from None
 
 
+class DeclaredCheck(Protocol):
+    """What the loader needs of a check's spec (``pipeline.context.DetectorSpec`` / ``RuleSpec``)."""
+
+    name: str
+    key: str  # the detector_config entry it reads
+    config: type[BaseModel] | None
+
+
+def load_rules(
+    rules_dir: Path = RULES_DIR, checks: Mapping[str, DeclaredCheck] | None = None, rules: Iterable[DeclaredCheck] = ()
+) -> dict[Track, Notice]:
+    """Every notice in ``rules_dir``, by the track it governs; two notices for one track is an error.
+
+    Given the page checks (and packet rules) in use, each file's ``checks:`` and
+    ``detector_config:`` are checked against them: an unknown name, or a config its model does not
+    accept, is a ``RulesError`` naming the file and the key, before anything is screened."""
+    by_track, files = _load_dir(rules_dir)
+    if checks is not None:
+        for name, notice in files:
+            check_names(notice, name, checks, tuple(rules))
+    return by_track
+
+
+def check_names(notice: Notice, file: str, checks: Mapping[str, DeclaredCheck], rules: tuple[DeclaredCheck, ...] = ()) -> None:
+    for name in notice.checks:
+        if name not in checks:
+            raise RulesError(f"rules file {file}: checks.{name}: no such check (known: {', '.join(sorted(checks))})")
+    models: dict[str, type[BaseModel]] = {}
+    for spec in (*checks.values(), *rules):
+        if spec.config is not None:
+            models[spec.key] = spec.config
+    for key, value in notice.detector_config.items():
+        model = models.get(key)
+        if model is None:
+            raise RulesError(f"rules file {file}: detector_config.{key}: no check reads it (known: {', '.join(sorted(models))})")
+        try:
+            model.model_validate(value)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise RulesError(f"rules file {file}: detector_config.{key}{'.' + where if where else ''}: {first['msg']}") from None
+
+
 @lru_cache(maxsize=8)
-def load_rules(rules_dir: Path = RULES_DIR) -> dict[Track, Notice]:
-    """Every notice in ``rules_dir``, by the track it governs; two notices for one track is an error."""
+def _load_dir(rules_dir: Path) -> tuple[dict[Track, Notice], tuple[tuple[str, Notice], ...]]:
     by_track: dict[Track, Notice] = {}
     files = sorted(rules_dir.glob("*.yaml"))
     if not files:
         raise RulesError(f"no rules files in {rules_dir}")
+    loaded = []
     for path in files:
         notice = load_notice(path)
+        loaded.append((path.name, notice))
         for track in notice.tracks:
             if track in by_track:
                 raise RulesError(f"track {track.value} is governed by both {by_track[track].id} and {notice.id}")
@@ -228,4 +273,4 @@ def load_rules(rules_dir: Path = RULES_DIR) -> dict[Track, Notice]:
     missing = [t.value for t in Track if t not in by_track]
     if missing:
         raise RulesError(f"no rules for track(s) {', '.join(missing)} in {rules_dir}")
-    return by_track
+    return by_track, tuple(loaded)

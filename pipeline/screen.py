@@ -1,405 +1,225 @@
-"""Screening, step by step: decode a file, turn each page upright, read it once, measure it, run the detectors.
+"""The recipe: open every upload, screen every page, then the packet rules and the report.
 
-Each step is a plain function of its inputs; ``screen_packet`` is the whole recipe in plain
-loops (what the command line runs), and ``flows/`` wraps the same steps as Prefect tasks.
+There is one recipe however it runs. ``screen_packet`` takes the executor: a ``map`` of a step
+over its jobs, a plain loop (``serial``, what the command line runs), a thread pool
+(``threads``), a Dask cluster (``dask``), or Prefect tasks (``flows/`` passes Prefect's submit).
+The two steps, ``open_upload`` and ``screen_upload_page``, are module-level functions of one
+picklable job, so either can run in another process: the models travel as references and are
+loaded once per process; the upload is opened once per process and shared by its pages.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
-import cv2
-import numpy as np
-from pydantic import BaseModel, ConfigDict
-
-from pipeline import __version__, fingerprint, quality
-from pipeline.build import code_digest, digest
-from pipeline.cache import Cache, PageKeys, PageReading, page_keys
+from pipeline.cache import Cache, PageKeys, PageReading, page_keys_for
 from pipeline.cache import load as cache_load
 from pipeline.cache import save as cache_save
-from pipeline.doctypes import STRONG, classify
+from pipeline.checks import check_packet, detect_page
+from pipeline.context import (
+    DetectorSpec,
+    Engines,
+    FileResult,
+    PageContext,
+    PageResult,
+    RuleSpec,
+    ScreenOptions,
+    ScreenResult,
+)
 from pipeline.documents import Document, ReadLimits, SourcePage
 from pipeline.errors import UnreadableFileError
 from pipeline.manifest import Manifest, Slot
-from pipeline.models import (
-    ChecklistItem,
-    CheckResult,
-    DocumentInfo,
-    EngineInfo,
-    Finding,
-    FindingCode,
-    Frozen,
-    Page,
-    PageInfo,
-    Recommendation,
-    Report,
-    Severity,
-    TextLine,
-)
-from pipeline.ocr import OcrEngine
-from pipeline.orientation import OrientationModel, turn, turn_box
+from pipeline.models import Finding, FindingCode, Frozen
 from pipeline.packet import FileSource, Packet
+from pipeline.reading import DOCUMENTS, document, file_findings, prepare_page, read_page, too_many_pages, unreadable
+from pipeline.report import build_report, engine_info, failed_page, file_result, page_result
 from pipeline.rules import Notice
 
 log = logging.getLogger(__name__)
-C = TypeVar("C", bound=BaseModel)
+J = TypeVar("J")
+R = TypeVar("R")
+Map = Callable[[Callable[[J], R], Sequence[J]], list[R]]
+"""An executor: runs a step over every job and returns the results in the jobs' order."""
 
 
-@dataclass(frozen=True)
-class PageContext:
-    """What a detector may know besides the page: the applicant, the slot, the rules in force."""
+# ---------------------------------------------------------------- executors
 
+
+def serial(step: Callable[[J], R], jobs: Sequence[J]) -> list[R]:
+    """A plain loop in this thread."""
+    return [step(job) for job in jobs]
+
+
+def threads(n: int) -> Map:
+    """``n`` threads of this process (the models serialise their own calls; decoding and checks overlap)."""
+
+    def run(step: Callable[[J], R], jobs: Sequence[J]) -> list[R]:
+        if n <= 1 or len(jobs) <= 1:
+            return serial(step, jobs)
+        with ThreadPoolExecutor(n, thread_name_prefix="page") as pool:
+            return list(pool.map(step, jobs))
+
+    return run
+
+
+def dask(client: Any) -> Map:
+    """The workers of a Dask cluster (``distributed.Client``); jobs are pickled to them."""
+
+    def run(step: Callable[[J], R], jobs: Sequence[J]) -> list[R]:
+        return client.gather(client.map(step, list(jobs), pure=False)) if jobs else []
+
+    return run
+
+
+# ---------------------------------------------------------------- jobs
+
+
+@dataclass(frozen=True, eq=False)
+class Screening:
+    """One packet's screening as each step sees it: where its files are, the rules, the models,
+    the checks, the options. Picklable, so a step can run in another process."""
+
+    source: FileSource
     manifest: Manifest
     notice: Notice
-    slot: Slot
-    ocr: OcrEngine | None = None  # for detectors that read a region again (an unwrapped seal ring)
+    engines: Engines
+    detectors: Mapping[str, DetectorSpec]
+    options: ScreenOptions
+    cache: Cache | None = None
+    deadline: float | None = None  # time.time() after which no page is started
 
-    def config_for(self, name: str, model: type[C]) -> C:
-        return model.model_validate(self.notice.detector_config.get(name, {}))
+    def context(self, slot: Slot) -> PageContext:
+        return PageContext(self.manifest, self.notice, slot, ocr=self.engines.ocr)
 
-
-Detector = Callable[[Page, PageContext], list[Finding]]
+    def keys(self, doc: Document, number: int, slot: Slot) -> PageKeys | None:
+        if self.cache is None:
+            return None
+        return page_keys_for(doc, number, PageContext(self.manifest, self.notice, slot), self.engines, self.options, self.detectors)
 
 
 @dataclass(frozen=True)
-class Engines:
-    ocr: OcrEngine
-    orientation: OrientationModel
-    min_orientation_score: float = 0.5
+class FileJob:
+    screening: Screening
+    slot: Slot
+    file: str
+    pages: int  # at most this many pages of the file can be read (its own and its slot's limit)
 
 
-class ScreenOptions(BaseModel):
-    limits: ReadLimits = ReadLimits()
-    thumbnail_px: int = 1200
-    thumbnail_quality: int = 70
-    text_layer_min_chars: int = 10  # a text layer with fewer characters does not replace OCR
-    text_layer_max_raster: float = 0.3  # ... nor does one on a page mostly covered by a scanned image
-
-
-class PageResult(Frozen):
-    """Everything the report needs from one page; no pixels but a small thumbnail."""
-
-    model_config = ConfigDict(frozen=True, ser_json_bytes="base64", val_json_bytes="base64")
+class OpenedFile(Frozen):
+    """An opened upload: what it is, what it says of itself, and its pages already in the cache."""
 
     slot: Slot
     file: str
-    info: PageInfo
-    lines: tuple[TextLine, ...] = ()
+    sha256: str | None = None
+    format: str | None = None
+    page_count: int | None = None
     findings: tuple[Finding, ...] = ()
-    thumbnail: bytes = b""
-    fingerprint: str = ""  # perceptual fingerprint of the upright page (pipeline.fingerprint), for duplicates
+    cached: dict[int, PageResult] = {}
 
 
-class FileResult(Frozen):
-    document: DocumentInfo
-    pages: tuple[PageResult, ...] = ()
-    findings: tuple[Finding, ...] = ()  # about the file as a whole
+@dataclass(frozen=True)
+class PageJob:
+    screening: Screening
+    slot: Slot
+    file: str
+    sha256: str
+    number: int
+
+    def failed(self, exc: BaseException) -> PageResult:
+        """The page, when its step failed for good for a reason of its own (a time-out)."""
+        return failed_page(self.slot, self.file, self.number, exc)
 
 
-@dataclass
-class ScreenResult:
-    report: Report
-    pages: list[PageResult] = field(default_factory=list)
-    manifest: Manifest | None = None
+# ---------------------------------------------------------------- steps
 
 
-# ---------------------------------------------------------------- pages
-
-
-def read_page(src: SourcePage, engines: Engines, options: ScreenOptions) -> PageReading:
-    """Turn a decoded page upright and read its text once (text layer, OCR, or both): the costly part."""
-    rotation, score = engines.orientation.correction(src.image)
-    if score < engines.min_orientation_score:
-        rotation = 0
-    words = tuple(ln.model_copy(update={"bbox": turn_box(ln.bbox, rotation)}) for ln in src.words)
-    if _uses_layer(src, words, options):
-        return PageReading(rotation=rotation, score=score, lines=words)
-    ocr = _drop_overlapping(engines.ocr.read(turn(src.image, rotation)), words)
-    return PageReading(rotation=rotation, score=score, lines=words + tuple(ocr))
-
-
-def _uses_layer(src: SourcePage, words: tuple[TextLine, ...], options: ScreenOptions) -> bool:
-    chars = sum(len(w.text) for w in words)
-    return chars >= options.text_layer_min_chars and src.raster_fraction <= options.text_layer_max_raster
-
-
-def prepare_page(
-    src: SourcePage, slot: Slot, file: str, engines: Engines, options: ScreenOptions, reading: PageReading | None = None
-) -> Page:
-    """An upright page with its text (read now, or as read before) and its quality measures."""
-    reading = reading or read_page(src, engines, options)
-    rotation, score, lines = reading.rotation, reading.score, reading.lines
-    image = turn(src.image, rotation)
-    use_layer = _uses_layer(src, tuple(ln for ln in lines if ln.source == "pdf"), options)
-    gray = quality.gray_of(image)
-    h = image.shape[0]
-    line_h = quality.text_height(lines, h)
-    small_h = quality.small_text_height(lines, h)
-    exposure = quality.exposure(gray)
-    ocr_lines = [ln for ln in lines if ln.source == "ocr"]
-    metrics: dict[str, float] = {
-        "orientation_score": score,
-        "blur_px": quality.blur_px(gray, line_h),
-        "orig_width": image.shape[1] / src.scale,
-        "orig_height": image.shape[0] / src.scale,
-        "ocr_confidence": float(np.mean([ln.confidence for ln in ocr_lines])) if ocr_lines else 0.0,
-        **exposure,
-    }
-    if small_h is not None:
-        metrics["small_text_px"] = small_h / src.scale
-    if use_layer:  # born-digital text: sharp and well exposed by construction
-        metrics["blur_px"] = min(metrics["blur_px"], 1.0)
-        metrics["born_digital"] = 1.0
-    return Page(
-        slot=slot,
-        file=file,
-        number=src.number,
-        image=image,
-        lines=lines,
-        rotation=rotation,
-        scale=src.scale,
-        dpi=src.dpi,
-        metrics=metrics,
+def open_upload(job: FileJob) -> OpenedFile:
+    """Open one upload: an unreadable one is a finding; otherwise its format, pages, file-level
+    findings and the pages an earlier screening with the same bytes, code and rules left in the cache."""
+    s, limits = job.screening, job.screening.options.limits
+    try:
+        doc = Document(s.source.read(job.file, limits.max_file_bytes), job.file, limits)
+    except UnreadableFileError as exc:
+        return OpenedFile(slot=job.slot, file=job.file, findings=(unreadable(job.slot, job.file, exc),))
+    DOCUMENTS.put((s.source.describe(), job.file, doc.sha256), doc)  # its pages, in this process, need not read it again
+    cached: dict[int, PageResult] = {}
+    for n in range(1, min(doc.page_count, job.pages) + 1):
+        keys = s.keys(doc, n, job.slot)
+        if keys and (hit := cached_page(s.cache, keys)) is not None:
+            cached[n] = hit
+    return OpenedFile(
+        slot=job.slot,
+        file=job.file,
+        sha256=doc.sha256,
+        format=doc.format.value,
+        page_count=doc.page_count,
+        findings=tuple(file_findings(doc, job.slot, job.file, limits)),
+        cached=cached,
     )
 
 
-def _drop_overlapping(ocr: Iterable[TextLine], layer: tuple[TextLine, ...]) -> list[TextLine]:
-    """OCR lines not already given by the text layer (so nothing is read twice)."""
-    return [ln for ln in ocr if not any(_iou(ln.bbox, w.bbox) > 0.5 for w in layer)]
+def screen_upload_page(job: PageJob) -> PageResult:
+    """Screen one page of an opened upload; a failure of the page is recorded on it, not raised
+    (a store that cannot be reached is raised, for the caller to retry)."""
+    s = job.screening
+    if s.deadline is not None and time.time() > s.deadline:
+        return over_budget(job.slot, job.file, job.number, s.options.limits.packet_seconds)
+    try:
+        doc = document(s.source, job.file, job.sha256, s.options.limits)
+    except UnreadableFileError as exc:
+        return failed_page(job.slot, job.file, job.number, exc)
+    return screen_document_page(doc, job.number, s, job.slot, looked_up=True)
 
 
-def _iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
+def over_budget(slot: Slot, file: str, number: int, seconds: float) -> PageResult:
+    """A page not started within the packet's time budget: reported unread."""
+    return failed_page(slot, file, number, TimeoutError("packet time budget"), f"超过本申报的检查时间预算{seconds:.0f}秒，未检查")
 
 
-def without_subsumed(findings: list[Finding], subsumes: Mapping[FindingCode, tuple[FindingCode, ...]]) -> list[Finding]:
-    """Drop a finding whose box lies inside the box of a finding that already says it (the
-    employer's name read off an unmasked seal is that seal's finding, not a second one)."""
+def screen_document_page(doc: Document, number: int, s: Screening, slot: Slot, looked_up: bool = False) -> PageResult:
+    """Screen page ``number`` of an opened document; a failure is recorded on the page, not raised.
 
-    def inside(inner: Finding, outer: Finding) -> bool:
-        if inner.bbox is None or outer.bbox is None:
-            return False
-        cx, cy = (inner.bbox[0] + inner.bbox[2]) / 2, (inner.bbox[1] + inner.bbox[3]) / 2
-        return outer.bbox[0] <= cx <= outer.bbox[2] and outer.bbox[1] <= cy <= outer.bbox[3]
-
-    return [
-        f for f in findings
-        if not any(f.code in subsumes.get(g.code, ()) and inside(f, g) for g in findings if g is not f)
-    ]
-
-
-def detect_page(page: Page, ctx: PageContext, detectors: Mapping[str, Detector]) -> list[Finding]:
-    """Run every detector the rules assign to this slot; one that fails is recorded, not fatal."""
-    findings: list[Finding] = []
-    for name in sorted(ctx.notice.checks_for(page.slot)):
-        detector = detectors.get(name)
-        if detector is None:
-            continue
-        try:
-            findings.extend(detector(page, ctx))
-        except Exception as exc:  # a detector bug must not lose the packet
-            log.exception("detector %s failed on %s page %d", name, page.file, page.number)
-            findings.append(
-                page.finding(
-                    FindingCode.SCREENING_ERROR,
-                    f"自动检查“{name}”在本页出错，请人工审核本页",
-                    evidence={"detector": name, "error": type(exc).__name__},
-                )
-            )
-    return without_subsumed(findings, ctx.notice.subsumes)
+    With a cache, an unchanged page is not decoded again (unless ``looked_up`` says that was
+    tried already), and a page whose findings must be recomputed (new rules, new detectors,
+    another manifest) is not read again.
+    """
+    keys = s.keys(doc, number, slot)
+    if keys and not looked_up and (hit := cached_page(s.cache, keys)) is not None:
+        return hit
+    try:
+        src = doc.page(number)
+        reading = _cached(s.cache, keys.reading, PageReading) if keys else None
+        if reading is None:
+            reading = read_page(src, s.engines, s.options, photo=slot is Slot.photo)
+            if keys:
+                cache_save(s.cache, keys.reading, reading.model_dump_json().encode())
+        result = screen_page(src, s.context(slot), s.engines, s.detectors, s.options, doc.name, reading)
+    except Exception as exc:  # one bad page must not lose the file
+        log.warning("page %d of %s failed: %s", number, doc.name, type(exc).__name__)
+        return failed_page(slot, doc.name, number, exc)
+    if keys and not any(f.code is FindingCode.SCREENING_ERROR for f in result.findings):
+        cache_save(s.cache, keys.result, result.model_dump_json().encode())  # a failed check is tried again next time
+    return result
 
 
 def screen_page(
     src: SourcePage,
     ctx: PageContext,
     engines: Engines,
-    detectors: Mapping[str, Detector],
+    detectors: Mapping[str, DetectorSpec],
     options: ScreenOptions,
     file: str,
     reading: PageReading | None = None,
 ) -> PageResult:
+    """One decoded page: read (or take its reading), measure, run the slot's detectors, keep a thumbnail."""
     page = prepare_page(src, ctx.slot, file, engines, options, reading)
     findings = detect_page(page, replace(ctx, ocr=engines.ocr), detectors)
-    kind = classify(page.lines)
-    info = PageInfo(
-        type=kind.type.value if kind.type and kind.score >= STRONG else None,
-        page=page.number,
-        rotation=page.rotation,  # type: ignore[arg-type]
-        sharpness=_sharpness(page.metrics["blur_px"]),
-        width=int(round(page.metrics["orig_width"])),
-        height=int(round(page.metrics["orig_height"])),
-        dpi=round(page.dpi, 1) if page.dpi else None,
-        text_source=_text_source(page.lines),
-        chars=sum(len(ln.text) for ln in page.lines),
-    )
-    return PageResult(
-        slot=ctx.slot,
-        file=file,
-        info=info,
-        lines=page.lines,
-        findings=tuple(findings),
-        thumbnail=thumbnail(page.image, options.thumbnail_px, options.thumbnail_quality),
-        fingerprint=fingerprint.of(page.image),
-    )
-
-
-def failed_page(slot: Slot, file: str, number: int, exc: BaseException) -> PageResult:
-    """A page that could not be screened: recorded in the report, the rest of the packet goes on."""
-    reason = exc.reason if isinstance(exc, UnreadableFileError) else type(exc).__name__
-    finding = Finding.of(
-        FindingCode.SCREENING_ERROR,
-        f"本页无法自动检查（{reason}），请人工审核",
-        slot=slot,
-        file=file,
-        page=number,
-        evidence={"error": str(exc)[:300]},
-    )
-    return PageResult(slot=slot, file=file, info=PageInfo(page=number, error=str(exc)[:300]), findings=(finding,))
-
-
-def _sharpness(blur: float) -> float:
-    """Report scale: 100 / blur_px, so ~120 for a clean scan and below ~43 for an unreadable one."""
-    return 0.0 if not np.isfinite(blur) or blur <= 0 else round(100.0 / blur, 1)
-
-
-def _text_source(lines: tuple[TextLine, ...]) -> str:
-    sources = {ln.source for ln in lines}
-    if sources == {"pdf", "ocr"}:
-        return "pdf+ocr"
-    return next(iter(sources)) if sources else "none"
-
-
-def thumbnail(image: np.ndarray, max_px: int, quality_: int) -> bytes:
-    h, w = image.shape[:2]
-    s = min(1.0, max_px / max(h, w))
-    small = cv2.resize(image, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
-    ok, buf = cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, quality_])
-    return buf.tobytes() if ok else b""
-
-
-# ---------------------------------------------------------------- files
-
-
-def open_file(source: FileSource, slot: Slot, file: str, limits: ReadLimits) -> tuple[Document | None, list[Finding]]:
-    """Open one upload; an unreadable one becomes an ``UNREADABLE_FILE`` finding."""
-    try:
-        data = source.read(file, limits.max_file_bytes)
-        doc = Document(data, file, limits)
-    except UnreadableFileError as exc:
-        return None, [unreadable(slot, file, exc)]
-    return doc, file_findings(doc, slot, file, limits)
-
-
-def file_findings(doc: Document, slot: Slot, file: str, limits: ReadLimits) -> list[Finding]:
-    """What an opened upload says about itself: a misleading extension, more pages than are screened."""
-    findings = []
-    if doc.mislabelled:
-        findings.append(
-            Finding.of(
-                FindingCode.UNREADABLE_FILE,
-                f"文件扩展名与实际格式不符（实际为{doc.format.value.upper()}），平台可能无法正常显示",
-                slot=slot,
-                file=file,
-                evidence={"format": doc.format.value, "score": 0.6},
-            )
-        )
-    if doc.page_count > limits.max_pages:
-        findings.append(
-            Finding.of(
-                FindingCode.TOO_MANY_PAGES,
-                f"文件共{doc.page_count}页，仅自动检查了前{limits.max_pages}页，其余请人工审核",
-                slot=slot,
-                file=file,
-                evidence={"pages": doc.page_count, "screened": limits.max_pages},
-            )
-        )
-    return findings
-
-
-def unreadable(slot: Slot, file: str, exc: UnreadableFileError) -> Finding:
-    return Finding.of(
-        FindingCode.UNREADABLE_FILE,
-        f"文件无法读取：{exc.reason}",
-        slot=slot,
-        file=file,
-        evidence={"reason": exc.reason, "detail": exc.detail[:300], "score": 1.0},
-    )
-
-
-def screen_file(
-    packet: Packet,
-    slot: Slot,
-    file: str,
-    ctx: PageContext,
-    engines: Engines,
-    detectors: Mapping[str, Detector],
-    options: ScreenOptions,
-    on_page: Callable[[PageResult], None] | None = None,
-    cache: Cache | None = None,
-) -> FileResult:
-    """Screen every page of one upload, one page in memory at a time."""
-    doc, findings = open_file(packet.source, slot, file, options.limits)
-    if doc is None:
-        return file_result(slot, file, None, None, (), findings)
-    pages = []
-    for number in range(1, doc.pages_to_read + 1):
-        result = screen_document_page(doc, number, ctx, engines, detectors, options, cache)
-        pages.append(result)
-        if on_page:
-            on_page(result)
-    return file_result(slot, file, doc.format.value, doc.page_count, pages, findings, doc.sha256)
-
-
-def screen_document_page(
-    doc: Document,
-    number: int,
-    ctx: PageContext,
-    engines: Engines,
-    detectors: Mapping[str, Detector],
-    options: ScreenOptions,
-    cache: Cache | None = None,
-) -> PageResult:
-    """Screen page ``number`` of an opened document; a failure is recorded on the page, not raised.
-
-    With a cache, an unchanged page is not decoded again, and a page whose findings must be
-    recomputed (new rules, new detectors, another manifest) is not read again.
-    """
-    keys = page_keys_for(doc, number, ctx, engines, options) if cache is not None else None
-    if keys and (hit := cached_page(cache, keys)) is not None:
-        return hit
-    try:
-        src = doc.page(number)
-        reading = _cached(cache, keys.reading, PageReading) if keys else None
-        if reading is None:
-            reading = read_page(src, engines, options)
-            if keys:
-                cache_save(cache, keys.reading, reading.model_dump_json().encode())
-        result = screen_page(src, ctx, engines, detectors, options, doc.name, reading)
-    except Exception as exc:  # one bad page must not lose the file
-        log.warning("page %d of %s failed: %s", number, doc.name, type(exc).__name__)
-        return failed_page(ctx.slot, doc.name, number, exc)
-    if keys and not any(f.code is FindingCode.SCREENING_ERROR for f in result.findings):
-        cache_save(cache, keys.result, result.model_dump_json().encode())  # a failed check is tried again next time
-    return result
-
-
-def page_keys_for(doc: Document, number: int, ctx: PageContext, engines: Engines, options: ScreenOptions) -> PageKeys:
-    return page_keys(
-        doc.sha256,
-        number,
-        engine=f"{engines.ocr.name}|{engines.orientation.name}|{engines.min_orientation_score}",
-        options=options.model_dump_json(),
-        context=digest(ctx.manifest.model_dump_json(), ctx.slot, doc.name, ctx.notice.version),
-    )
+    return page_result(page, findings, options.thumbnail_px, options.thumbnail_quality)
 
 
 def cached_page(cache: Cache | None, keys: PageKeys) -> PageResult | None:
@@ -407,7 +227,7 @@ def cached_page(cache: Cache | None, keys: PageKeys) -> PageResult | None:
     return _cached(cache, keys.result, PageResult)
 
 
-def _cached(cache: Cache | None, key: str, model: type[C]) -> C | None:
+def _cached(cache: Cache | None, key: str, model: type[Any]) -> Any:
     raw = cache_load(cache, key)
     if raw is None:
         return None
@@ -417,117 +237,103 @@ def _cached(cache: Cache | None, key: str, model: type[C]) -> C | None:
         return None
 
 
-def file_result(
-    slot: Slot,
-    file: str,
-    fmt: str | None,
-    page_count: int | None,
-    pages: Iterable[PageResult],
-    findings: Iterable[Finding],
-    sha256: str | None = None,
-) -> FileResult:
-    pages = tuple(pages)
-    info = DocumentInfo(
-        slot=slot, file=file, format=fmt, page_count=page_count, sha256=sha256, pages=tuple(p.info for p in pages)
-    )
-    return FileResult(document=info, pages=pages, findings=tuple(findings))
-
-
-# ---------------------------------------------------------------- report
-
-
-def dedupe(findings: Iterable[Finding]) -> list[Finding]:
-    """One finding per (code, slot, file, page), the one with the strongest evidence, in first-seen order."""
-    best: dict[tuple, Finding] = {}
-    for f in findings:
-        kept = best.get(f.key)
-        if kept is None or f.strength > kept.strength:
-            best[f.key] = f
-    return list(best.values())
-
-
-def recommend(findings: Iterable[Finding]) -> Recommendation:
-    severities = {f.severity for f in findings}
-    if Severity.error in severities:
-        return Recommendation.return_to_applicant
-    if Severity.warning in severities:
-        return Recommendation.needs_review
-    return Recommendation.pass_
-
-
-def check_packet(manifest: Manifest, notice: Notice, files: list[FileResult], checks: Iterable[PacketCheck]) -> CheckResult:
-    """Run the packet-level rules; one that fails is recorded for the auditor, not fatal."""
-    findings: list[Finding] = []
-    checklist: list[ChecklistItem] = []
-    for check in checks:
-        try:
-            result = check(manifest, notice, files)
-        except Exception as exc:
-            log.exception("packet check %s failed", getattr(check, "__name__", check))
-            name = getattr(check, "__module__", "check").rsplit(".", 1)[-1]
-            findings.append(Finding.of(FindingCode.SCREENING_ERROR, f"规则检查“{name}”出错，请人工审核", evidence={"error": type(exc).__name__}))
-            continue
-        findings.extend(result.findings)
-        checklist.extend(result.checklist)
-    return CheckResult(findings=tuple(findings), checklist=tuple(checklist))
-
-
-def build_report(
-    manifest: Manifest,
-    files: Iterable[FileResult],
-    packet: CheckResult,
-    engine: EngineInfo,
-    now: datetime | None = None,
-) -> Report:
-    files = list(files)
-    all_findings = [f for fr in files for f in fr.findings]
-    all_findings += [f for fr in files for p in fr.pages for f in p.findings]
-    all_findings += list(packet.findings)
-    findings = dedupe(all_findings)
-    return Report(
-        checklist=packet.checklist,
-        application_id=manifest.application_id,
-        track=manifest.track,
-        recommendation=recommend(findings),
-        findings=tuple(findings),
-        documents=tuple(fr.document for fr in files),
-        generated_at=now or datetime.now(UTC),
-        engine=engine,
-    )
-
-
-def engine_info(engines: Engines, notice: Notice) -> EngineInfo:
-    return EngineInfo(
-        prescreen=__version__,
-        ocr=engines.ocr.name,
-        orientation=engines.orientation.name,
-        rules=notice.version,
-        build=code_digest(),
-    )
-
-
-PacketCheck = Callable[[Manifest, Notice, list[FileResult]], CheckResult]
+# ---------------------------------------------------------------- the recipe
 
 
 def screen_packet(
     packet: Packet,
     notices: Mapping[Any, Notice],
     engines: Engines,
-    detectors: Mapping[str, Detector],
-    packet_checks: Iterable[PacketCheck] = (),
+    detectors: Mapping[str, DetectorSpec],
+    packet_checks: Iterable[RuleSpec] = (),
     options: ScreenOptions | None = None,
     on_page: Callable[[PageResult], None] | None = None,
     cache: Cache | None = None,
+    run: Map = serial,
+    deadline: float | None = None,
 ) -> ScreenResult:
-    """The whole recipe in plain loops: every file, every page, then the packet-level rules."""
+    """The whole recipe: open every upload, screen every page not in the cache (within the
+    packet's page limits and time budget), then the packet-level rules and the report."""
     options = options or ScreenOptions()
+    limits = options.limits
     manifest = packet.manifest
     notice = notices[manifest.track]
     started = time.perf_counter()
-    files = [
-        screen_file(packet, slot, file, PageContext(manifest, notice, slot), engines, detectors, options, on_page, cache)
-        for slot, file in manifest.files()
+    s = Screening(packet.source, manifest, notice, engines, detectors, options, cache, deadline)
+    opened = run(
+        open_upload,
+        [FileJob(s, slot, file, min(limits.max_pages, limits.slot_pages(slot))) for slot, file in manifest.files()],
+    )
+    budgets = page_budgets(opened, limits)
+    jobs = [
+        (i, PageJob(s, o.slot, o.file, o.sha256, n))
+        for i, (o, (pages, _)) in enumerate(zip(opened, budgets, strict=True))
+        if o.sha256
+        for n in range(1, pages + 1)
+        if n not in o.cached
     ]
+    step: Callable[[PageJob], PageResult] = screen_upload_page if on_page is None else _Reporting(on_page)
+    screened = dict(opened_cached(opened, budgets, on_page))
+    screened |= {(i, job.number): r for (i, job), r in zip(jobs, run(step, [job for _, job in jobs]), strict=True)}
+    files = []
+    for i, (o, (pages, limit_finding)) in enumerate(zip(opened, budgets, strict=True)):
+        results = [screened[(i, n)] for n in range(1, pages + 1)]
+        findings = list(o.findings)
+        if limit_finding is not None:
+            findings = [f for f in findings if f.code is not FindingCode.TOO_MANY_PAGES] + [limit_finding]
+        files.append(file_result(o.slot, o.file, o.format, o.page_count, results, findings, o.sha256))
     report = build_report(manifest, files, check_packet(manifest, notice, files, packet_checks), engine_info(engines, notice))
     log.info("screened %s in %.1f s", manifest.application_id, time.perf_counter() - started)
     return ScreenResult(report=report, pages=[p for fr in files for p in fr.pages], manifest=manifest)
+
+
+def page_budgets(opened: Sequence[OpenedFile], limits: ReadLimits) -> list[tuple[int, Finding | None]]:
+    """Pages to read of each file, in manifest order: its own limit, then what is left of its
+    slot's and of the packet's; a file cut shorter than its own limit gets a finding saying why."""
+    slot_left: dict[Slot, int] = {}
+    packet_left = limits.max_total_pages
+    out: list[tuple[int, Finding | None]] = []
+    for o in opened:
+        if not o.page_count:
+            out.append((0, None))
+            continue
+        own = min(o.page_count, limits.max_pages)
+        in_slot = slot_left.setdefault(o.slot, limits.slot_pages(o.slot))
+        pages = min(own, in_slot, packet_left)
+        finding = None
+        if pages < own:
+            why = (
+                f"本类材料合计超过{limits.slot_pages(o.slot)}页的检查上限"
+                if in_slot <= packet_left
+                else f"整份申报合计超过{limits.max_total_pages}页的检查上限"
+            )
+            finding = too_many_pages(o.slot, o.file, o.page_count, pages, why)
+        slot_left[o.slot] = in_slot - pages
+        packet_left -= pages
+        out.append((pages, finding))
+    return out
+
+
+def opened_cached(
+    opened: Sequence[OpenedFile], budgets: Sequence[tuple[int, Finding | None]], on_page: Callable[[PageResult], None] | None
+) -> Iterable[tuple[tuple[int, int], PageResult]]:
+    """The pages to read that the cache already holds, by (file index, page number)."""
+    for i, (o, (pages, _)) in enumerate(zip(opened, budgets, strict=True)):
+        for n, result in sorted(o.cached.items()):
+            if n <= pages:
+                if on_page:
+                    on_page(result)
+                yield (i, n), result
+
+
+class _Reporting:
+    """The page step, telling ``on_page`` of each page screened (a progress line)."""
+
+    def __init__(self, on_page: Callable[[PageResult], None]) -> None:
+        self.on_page = on_page
+
+    def __call__(self, job: PageJob) -> PageResult:
+        result = screen_upload_page(job)
+        self.on_page(result)
+        return result
+

@@ -13,16 +13,17 @@ import logging
 import os
 import sys
 import tempfile
+import time
 from datetime import datetime
 from pathlib import Path
 
+from pipeline.context import PageResult, ScreenResult
 from pipeline.errors import PrescreenError
 from pipeline.html import render_html
 from pipeline.labels import RECOMMENDATION_LABELS
 from pipeline.models import Report
 from pipeline.packet import load_packet
-from pipeline.rules import load_rules
-from pipeline.screen import PageResult, ScreenResult, screen_packet
+from pipeline.screen import screen_packet, threads
 
 log = logging.getLogger("prescreen")
 
@@ -71,12 +72,19 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--port", type=int, default=8080)
     v.set_defaults(func=cmd_serve)
 
-    u = sub.add_parser("user", help="manage auditor accounts").add_subparsers(dest="user_command", required=True)
-    a = u.add_parser("add", help="add an auditor, or set a new password for one")
+    roles = ["auditor", "lead", "admin"]
+    u = sub.add_parser("user", help="manage review app accounts").add_subparsers(dest="user_command", required=True)
+    a = u.add_parser("add", help="add an account, or set a new password (and with --role, the role) for one")
     a.add_argument("username")
     a.add_argument("--name", default="", help="display name")
+    a.add_argument("--role", choices=roles, help="auditor: decides packets; lead: also escalations, statistics, exports; "
+                   "admin: accounts and the audit log only (default for a new account: auditor)")
     a.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     a.set_defaults(func=cmd_user_add)
+    r = u.add_parser("role", help="give an account another role (applies from its next request)")
+    r.add_argument("username")
+    r.add_argument("role", choices=roles)
+    r.set_defaults(func=cmd_user_role)
     x = u.add_parser("disable", help="stop an auditor from signing in and end the auditor's open sessions")
     x.add_argument("username")
     x.set_defaults(func=cmd_user_disable)
@@ -91,6 +99,10 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("role")
     g.add_argument("--url", help="the owner's database URL (default: PRESCREEN_DATABASE_OWNER_URL, else PRESCREEN_DATABASE_URL)")
     g.set_defaults(func=cmd_db_grant)
+
+    b = db.add_parser("backfill-applicants", help="give packets recorded before names were kept their applicant's name and "
+                      "employer, read from each packet's manifest in the store")
+    b.set_defaults(func=cmd_db_backfill)
 
     au = sub.add_parser("audit", help="the audit log").add_subparsers(dest="audit_command", required=True)
     au.add_parser("verify", help="check the audit log's hash chain; report the first broken link").set_defaults(func=cmd_audit_verify)
@@ -133,8 +145,20 @@ def cmd_user_add(args: argparse.Namespace) -> int:
         if getpass.getpass("再次输入 / again: ") != password:
             raise PrescreenError("the two passwords differ")
     with runtime.review_db(Settings().database_url).session() as s:
-        add_user(s, args.username, password, args.name, actor=os.environ.get("USER", "admin"))
-    print(f"auditor {args.username} can sign in")
+        user = add_user(s, args.username, password, args.name, actor=os.environ.get("USER", "admin"), role=args.role)
+        role = user.role
+    print(f"{args.username} ({role}) can sign in")
+    return 0
+
+
+def cmd_user_role(args: argparse.Namespace) -> int:
+    from prescreen import runtime
+    from prescreen.settings import Settings
+    from review.users import set_role
+
+    with runtime.review_db(Settings().database_url).session() as s:
+        set_role(s, args.username, args.role, actor=os.environ.get("USER", "admin"))
+    print(f"{args.username} is now {args.role}")
     return 0
 
 
@@ -145,7 +169,7 @@ def cmd_user_disable(args: argparse.Namespace) -> int:
 
     with runtime.review_db(Settings().database_url).session() as s:
         disable_user(s, args.username, actor=os.environ.get("USER", "admin"))
-    print(f"auditor {args.username} disabled; every open session of the auditor has ended")
+    print(f"{args.username} disabled; every open session of the account has ended")
     return 0
 
 
@@ -157,7 +181,7 @@ def cmd_user_list(args: argparse.Namespace) -> int:
     with runtime.review_db(Settings().database_url).session() as s:
         accounts = list_users(s)
     for a in accounts:
-        print(f"{a.username}\t{a.display_name}\t{'active' if a.active else 'disabled'}\t{a.created_at:%Y-%m-%d}")
+        print(f"{a.username}\t{a.display_name}\t{'active' if a.active else 'disabled'}\t{a.role}\t{a.created_at:%Y-%m-%d}")
     return 0
 
 
@@ -192,6 +216,32 @@ def cmd_db_grant(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db_backfill(args: argparse.Namespace) -> int:
+    """Names and employers from the manifests in the store; a packet whose manifest is missing or
+    invalid is reported on one line and skipped."""
+    from prescreen import runtime
+    from prescreen.settings import Settings
+    from storage.packets import load_store_packet
+    from storage.reviewdb import backfill_applicant, without_applicant
+
+    settings = Settings()
+    db, store = runtime.review_db(settings.database_url), runtime.store_for(settings)
+    with db.session() as s:
+        todo = without_applicant(s)
+    done = skipped = 0
+    for app, prefix in todo:
+        try:
+            applicant = load_store_packet(store, prefix, settings.limits).manifest.applicant  # the manifest only, within the limits
+        except PrescreenError as exc:
+            print(f"{app}: skipped: {str(exc).splitlines()[0][:200]}", file=sys.stderr)
+            skipped += 1
+            continue
+        with db.session() as s:
+            done += backfill_applicant(s, app, applicant)
+    print(f"applicants recorded for {done} packets; {skipped} skipped; {len(todo) - done - skipped} had them meanwhile")
+    return 0
+
+
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     from prescreen import runtime
     from prescreen.settings import Settings
@@ -222,8 +272,12 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from prescreen.samples import demo_packet
+    try:  # the generator and its face photo (scikit-image) come with the "samples" extra, not the service
+        import skimage  # noqa: F401
 
+        from samples.generate import demo_packet
+    except ImportError as exc:
+        raise PrescreenError(f"the sample generator needs {exc.name}: pip install 'prescreen[samples]'") from None
     folder: Path = args.dir
     packet_dir = folder / "packet"
     if (packet_dir / "manifest.yaml").exists():
@@ -255,13 +309,14 @@ def run_check(packet_path: Path, use_flow: bool = False) -> ScreenResult:
     from prescreen.settings import Settings
 
     settings = Settings()
-    packet = load_packet(packet_path)  # InputError (exit 2) before any model is loaded
+    packet = load_packet(packet_path, settings.limits)  # InputError (exit 2) before any model is loaded
+    notices = runtime.notices(settings)  # a rules file naming an unknown check: exit 2, one line
     if use_flow:
         from flows.screen import check_local_packet
 
         return check_local_packet(str(packet_path))
-    notices = load_rules(settings.rules_dir)
     with _Progress(len(packet.manifest.files())) as progress:
+        # the packet's time budget holds here too: pages not started by then are reported unread
         return screen_packet(
             packet,
             notices,
@@ -270,6 +325,8 @@ def run_check(packet_path: Path, use_flow: bool = False) -> ScreenResult:
             packet_checks=runtime.packet_checks(),
             options=runtime.options_for(settings),
             on_page=progress.page,
+            run=threads(settings.page_threads),
+            deadline=time.time() + settings.limits.packet_seconds,
         )
 
 

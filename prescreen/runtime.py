@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 
 import cv2
 
 from detectors import PACKET_CHECKS, REGISTRY
+from pipeline.context import Engines, ScreenOptions
+from pipeline.manifest import Track
 from pipeline.ocr import get_engine
 from pipeline.orientation import get_orientation_model
-from pipeline.screen import Engines, ScreenOptions
+from pipeline.rules import Notice, load_rules
 from prescreen.settings import Settings
 from storage.objectstore import LocalStore, MinioStore, ObjectStore
 from storage.reviewdb import ReviewDB
@@ -20,10 +23,19 @@ def review_db(url: str) -> ReviewDB:
     return ReviewDB(url)
 
 
-@lru_cache(maxsize=2)
+_LOADING = threading.Lock()
+
+
 def engines(ocr_engine: str = "rapidocr", threads: int = 0) -> Engines:
-    """The models, loaded once per process. ``threads`` > 0 caps every model and OpenCV at that many
-    threads (one worker process per core scales better than one process using every core)."""
+    """The models, loaded once per process (under a lock: page threads may ask at once). ``threads``
+    > 0 caps every model and OpenCV at that many threads (one worker process per core scales
+    better than one process using every core)."""
+    with _LOADING:
+        return _engines(ocr_engine, threads)
+
+
+@lru_cache(maxsize=2)
+def _engines(ocr_engine: str, threads: int) -> Engines:
     if threads > 0:
         cv2.setNumThreads(threads)
     return Engines(ocr=get_engine(ocr_engine, threads), orientation=get_orientation_model(threads))
@@ -35,6 +47,12 @@ def engines_for(settings: Settings) -> Engines:
 
 def options_for(settings: Settings) -> ScreenOptions:
     return ScreenOptions(limits=settings.limits)
+
+
+def notices(settings: Settings) -> dict[Track, Notice]:
+    """The notices in force, checked against the checks this build has: a rules file naming an
+    unknown check, or a config its check refuses, stops here with one line."""
+    return load_rules(settings.rules_dir, detectors(), packet_checks())
 
 
 def detectors():  # noqa: ANN201 - the registry mapping

@@ -1,12 +1,12 @@
 """The review app (FastAPI, pages rendered on the server in Chinese).
 
-Every page and image needs a signed-in auditor; every form carries a CSRF token bound to the
-session. Auditors see report images through URLs of the app (packet, version, image number),
+Every page and image needs a signed-in account whose role may use it (``review.web``); every
+form carries a CSRF token bound to the session. Auditors see report images through URLs of the app (packet, version, image number),
 never object-store keys. The MinIO notification endpoint is the one route without a session:
 it takes the bearer token MinIO is configured with instead.
 
-Routes live in their modules (``auth``, ``packets``, ``audit``, ``hooks``) and share ``review.web``;
-a new page is a router included below.
+Routes live in their modules (``auth``, ``packets``, ``stats``, ``export``, ``audit``, ``admin``,
+``hooks``) and share ``review.web``; a new page is a router included below.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from pipeline.errors import ConfigError
 from prescreen.settings import MIN_SECRET_BYTES, Settings
-from review import audit, auth, hooks, packets
+from review import admin, audit, auth, export, hooks, packets, stats
 from review.web import SESSION_SECONDS, LoginRequired
 from storage.migrate import audit_log_powers
 from storage.objectstore import ObjectStore
@@ -108,7 +108,7 @@ def create_app(
         https_only=settings.secure_cookies or settings.https,
     )
     app.state.settings, app.state.store, app.state.db = settings, store, db
-    for module in (auth, packets, audit):
+    for module in (auth, packets, stats, export, audit, admin):
         app.include_router(module.router)
     app.include_router(hooks.router(settings, trigger))
     stylesheet = STYLESHEET.read_bytes()

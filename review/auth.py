@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from review.users import check_password, end_sessions, password_hash_of, session_user, signed_in
 from review.web import FORM, client_address, db_of, render, start_session
 from storage import throttle
-from storage.reviewdb import ReviewDB, now
+from storage.reviewdb import ReviewDB, Role, now
 
 router = APIRouter()
 MAX_NEXT = 2000
@@ -67,6 +67,8 @@ def login(
     if verified is None:
         return render(request, "login.html.j2", status_code=401, next=target, error="用户名或密码错误")
     start_session(request, verified.username, verified.session_epoch)
+    if target == "/" and verified.role == Role.admin:
+        target = "/users"  # the queue is not an admin's page
     return RedirectResponse(target, status_code=303)
 
 

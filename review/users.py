@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline.errors import InputError
-from storage.reviewdb import User, audit
+from storage.reviewdb import Role, User, audit
 
 _hasher = PasswordHasher()
 _DUMMY = _hasher.hash("not a password")  # verified against when the user does not exist: same timing
@@ -22,8 +22,11 @@ MIN_PASSWORD = 10
 MAX_PASSWORD = 1024  # Argon2 hashes any length; a megabyte "password" is only a way to burn CPU
 
 
-def add_user(s: Session, username: str, password: str, display_name: str = "", actor: str = "admin") -> User:
-    """Add an auditor, or give one a new password (which ends that auditor's sessions)."""
+def add_user(s: Session, username: str, password: str, display_name: str = "", actor: str = "admin", role: str | None = None) -> User:
+    """Add an account (an auditor unless ``role`` says otherwise), or give one a new password (which
+    ends its sessions) and, when ``role`` is given, that role."""
+    if role is not None and role not in Role.__members__:
+        raise InputError(f"未知角色 {role!r}（可选：{', '.join(Role)}）")
     if not USERNAME.match(username):
         raise InputError("用户名只能包含字母、数字、点、下划线和连字符（2–64 个字符）")
     if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
@@ -38,7 +41,24 @@ def add_user(s: Session, username: str, password: str, display_name: str = "", a
     user.password_hash = _hasher.hash(password)
     user.display_name = display_name or user.display_name or username
     user.active = True
-    audit(s, actor, action, user=username)
+    previous_role = user.role
+    user.role = role or user.role or Role.auditor
+    audit(s, actor, action, user=username, role=user.role)
+    if action == "user_password_changed" and previous_role != user.role:
+        audit(s, actor, "user_role_changed", user=username, role=user.role, previous=previous_role)
+    return user
+
+
+def set_role(s: Session, username: str, role: str, actor: str = "admin") -> User:
+    """Give an account another role; it applies from the account's next request."""
+    if role not in Role.__members__:
+        raise InputError(f"未知角色 {role!r}（可选：{', '.join(Role)}）")
+    user = s.scalar(select(User).filter_by(username=username).with_for_update())
+    if user is None:
+        raise InputError(f"no account named {username!r}")
+    if user.role != role:
+        audit(s, actor, "user_role_changed", user=username, role=role, previous=user.role)
+        user.role = role
     return user
 
 
@@ -46,7 +66,7 @@ def disable_user(s: Session, username: str, actor: str = "admin") -> User:
     """The account can no longer sign in and its open sessions end now; ``add`` enables it again."""
     user = s.scalar(select(User).filter_by(username=username))
     if user is None:
-        raise InputError(f"no auditor named {username!r}")
+        raise InputError(f"no account named {username!r}")
     user.active = False
     user.session_epoch += 1
     audit(s, actor, "user_disabled", user=username)
@@ -67,16 +87,18 @@ class Account:
     display_name: str
     active: bool
     created_at: datetime
+    role: str
 
 
 def list_users(s: Session) -> list[Account]:
-    return [Account(u.username, u.display_name, u.active, u.created_at) for u in s.scalars(select(User).order_by(User.username))]
+    return [Account(u.username, u.display_name, u.active, u.created_at, u.role) for u in s.scalars(select(User).order_by(User.username))]
 
 
 @dataclass(frozen=True)
 class Verified:
     username: str
     session_epoch: int
+    role: str
 
 
 def password_hash_of(s: Session, username: str) -> str | None:
@@ -104,7 +126,7 @@ def signed_in(s: Session, username: str, password: str, stored_hash: str) -> Ver
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     audit(s, username, "login")
-    return Verified(user.username, user.session_epoch)
+    return Verified(user.username, user.session_epoch, user.role)
 
 
 def session_user(s: Session, username: str, epoch: object) -> User | None:

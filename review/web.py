@@ -1,9 +1,11 @@
 """What every page of the review app shares: templates (always autoescaped), labels, the signed-in
-auditor, and the checks on every form post (CSRF token, no duplicate fields).
+account and its role, and the checks on every form post (CSRF token, no duplicate fields).
 
-A route module adds ``user: Auditor`` to a handler to require a signed-in auditor and
-``dependencies=[FORM]`` to a POST route to check its form; ``render`` fills in what the base
-template needs.
+A route names who may use it by the type of its ``user`` argument: ``Reviewer`` (auditors and
+leads: packets, decisions), ``Lead`` (statistics, exports, escalated packets), ``Admin``
+(accounts) or ``LogReader`` (the audit log: leads and admins). Anyone else signed in gets 403;
+nobody signed in is sent to sign in. ``dependencies=[FORM]`` on a POST route checks its form;
+``render`` fills in what the base template needs.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import hmac
 import secrets
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -24,7 +27,7 @@ from starlette.datastructures import UploadFile
 from pipeline.labels import CODE_LABELS, RECOMMENDATION_LABELS, SLOT_LABELS, TRACK_LABELS
 from pipeline.manifest import Slot, Track
 from review.users import session_user
-from storage.reviewdb import ReviewDB, Status
+from storage.reviewdb import ReviewDB, Role, Status
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 # autoescape=True, not select_autoescape(): every template is escaped whatever its file name
@@ -47,6 +50,16 @@ ACTION_LABELS = {
     "user_added": "添加用户",
     "user_password_changed": "修改密码",
     "user_disabled": "停用用户",
+    "user_role_changed": "更改用户角色",
+    "export": "导出审核结论",
+}
+ROLE_LABELS = {Role.auditor: "审核员", Role.lead: "审核组长", Role.admin: "系统管理员"}
+WHO_MAY = {  # what the navigation shows each role; the routes enforce the same
+    "packets": {Role.auditor, Role.lead},
+    "stats": {Role.lead},
+    "export": {Role.lead},
+    "audit": {Role.lead, Role.admin},
+    "users": {Role.admin},
 }
 STATUS_LABELS = {
     Status.awaiting_review: "待审核",
@@ -79,12 +92,16 @@ _env.globals.update(
     rec_label=lambda r: RECOMMENDATION_LABELS.get(r, str(r)),
     status_label=lambda st: STATUS_LABELS.get(st, str(st)),
     decision_label=lambda d: DECISION_LABELS.get(d, str(d)),
+    role_label=lambda r: ROLE_LABELS.get(r, str(r)),
 )
 
 
 def render(request: Request, name: str, status_code: int = 200, **ctx: Any) -> HTMLResponse:
+    role = getattr(request.state, "role", None)
     ctx.update(
         user=getattr(request.state, "user", None),
+        role=role,
+        may={what for what, roles in WHO_MAY.items() if role in roles},
         csrf=csrf_token(request),
         flash=request.session.pop("flash", None),
     )
@@ -114,15 +131,18 @@ def start_session(request: Request, username: str, epoch: int) -> None:
 
 
 def auditor(request: Request) -> str:
-    """The signed-in auditor's name. A session ends at 8 h from sign-in, and at once when its
-    account signs out, gets a new password or is disabled (the epoch no longer matches)."""
+    """The signed-in account's name (its role goes to ``request.state.role``). A session ends at 8 h
+    from sign-in, and at once when its account signs out, gets a new password or is disabled (the
+    epoch no longer matches)."""
     username, epoch, iat = (request.session.get(k) for k in ("user", "epoch", "iat"))
     if not isinstance(username, str) or not isinstance(iat, int) or not 0 <= time.time() - iat < SESSION_SECONDS:
         _end(request)
     with db_of(request).session() as s:
-        if session_user(s, username, epoch) is None:
+        account = session_user(s, username, epoch)
+        if account is None:
             _end(request)
-    request.state.user = username
+        role = account.role
+    request.state.user, request.state.role = username, role
     return username
 
 
@@ -131,7 +151,27 @@ def _end(request: Request) -> None:
     raise LoginRequired
 
 
-Auditor = Annotated[str, Depends(auditor)]
+def role_in(*roles: Role) -> Callable[..., str]:
+    """A dependency: the signed-in account's name if its role is one of ``roles``, else 403. The
+    role is read from the database on every request: a change applies at once."""
+
+    def allowed(request: Request, username: Annotated[str, Depends(auditor)]) -> str:
+        if request.state.role not in roles:
+            raise HTTPException(403, "您的角色无权使用此页面")
+        return username
+
+    return allowed
+
+
+Reviewer = Annotated[str, Depends(role_in(Role.auditor, Role.lead))]
+Lead = Annotated[str, Depends(role_in(Role.lead))]
+Admin = Annotated[str, Depends(role_in(Role.admin))]
+LogReader = Annotated[str, Depends(role_in(Role.lead, Role.admin))]
+
+
+def role_of(request: Request) -> str:
+    """The role of the account signed in for this request (after one of the dependencies above)."""
+    return request.state.role
 
 
 # ---------------------------------------------------------------- forms

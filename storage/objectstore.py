@@ -146,8 +146,12 @@ class MinioStore:
         self.client = Minio(endpoint, access_key=access_key, secret_key=secret_key, secure=secure, region=region, http_client=http)
         self.bucket = bucket
         self.endpoint = endpoint
+        self._args = (endpoint, access_key, secret_key, bucket, secure, region)
         if create_bucket:
             self.ensure_bucket()
+
+    def __reduce__(self):  # noqa: ANN204 - to a Dask worker as its arguments: the worker opens its own connections
+        return (_reconnect, self._args)
 
     def ensure_bucket(self) -> None:
         with self._errors("bucket"):
@@ -190,6 +194,10 @@ class MinioStore:
 
     def describe(self) -> str:
         return f"s3://{self.bucket} at {self.endpoint}"
+
+
+def _reconnect(endpoint: str, access_key: str, secret_key: str, bucket: str, secure: bool, region: str | None) -> MinioStore:
+    return MinioStore(endpoint, access_key, secret_key, bucket, secure=secure, region=region)
 
 
 class _MinioErrors:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from pipeline.documents import ReadLimits
 from pipeline.errors import InputError, UnreadableFileError
 from pipeline.manifest import MANIFEST_NAMES, parse_manifest
-from pipeline.packet import Packet
+from pipeline.packet import Packet, check_file_count, check_manifest_size
 from storage.objectstore import MissingObject, ObjectStore, join
 
 
@@ -31,19 +32,22 @@ class StoreSource:
         return f"{self.store.describe()}/{self.prefix}"
 
 
-def manifest_key(store: ObjectStore, prefix: str) -> str:
+def manifest_key(store: ObjectStore, prefix: str) -> tuple[str, int]:
+    """The manifest's key under ``prefix`` and its size in bytes."""
     for name in MANIFEST_NAMES:
         key = join(prefix, name)
-        if store.stat(key) is not None:
-            return key
+        if (info := store.stat(key)) is not None:
+            return key, info.size
     raise InputError(f"{store.describe()}/{prefix}: no manifest.yaml or manifest.json under the prefix")
 
 
-def load_store_packet(store: ObjectStore, prefix: str) -> Packet:
-    key = manifest_key(store, prefix)
+def load_store_packet(store: ObjectStore, prefix: str, limits: ReadLimits | None = None) -> Packet:
+    limits = limits or ReadLimits()
+    key, size = manifest_key(store, prefix)
+    check_manifest_size(key, size, limits)
     try:
         text = store.get(key).decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InputError(f"{key}: manifest is not UTF-8") from None
-    manifest = parse_manifest(text, source=key)
+    manifest = check_file_count(parse_manifest(text, source=key), key, limits)
     return Packet(manifest=manifest, source=StoreSource(store, prefix))

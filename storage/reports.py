@@ -22,7 +22,7 @@ from pydantic import BaseModel
 
 from pipeline.html import evidence_images, page_images, render_html
 from pipeline.models import Report
-from pipeline.screen import ScreenResult
+from pipeline.context import ScreenResult
 from storage.objectstore import ObjectStore, join
 
 

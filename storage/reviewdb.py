@@ -24,6 +24,7 @@ from sqlalchemy import (
     JSON,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -33,6 +34,8 @@ from sqlalchemy import (
     func,
     select,
     text,
+    tuple_,
+    update,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
@@ -40,6 +43,7 @@ from sqlalchemy.types import TypeDecorator
 
 from pipeline.build import digest
 from pipeline.errors import ConfigError, InputError
+from pipeline.manifest import Applicant
 from storage.auditchain import GENESIS, clean_detail, clean_text, entry_hash
 from pipeline.models import Recommendation, Report
 
@@ -74,6 +78,14 @@ class Status(StrEnum):
     escalated = "escalated"
 
 
+class Role(StrEnum):
+    """What an account may do in the review app (``review.web`` enforces it on every route)."""
+
+    auditor = "auditor"  # search, read packets, decide findings and packets
+    lead = "lead"  # an auditor's powers, plus escalated packets, statistics and exports
+    admin = "admin"  # accounts and the audit log; no packets
+
+
 class FindingDecision(StrEnum):
     confirmed = "confirmed"
     dismissed = "dismissed"
@@ -94,6 +106,7 @@ class User(Base):
     # a session is valid only while it carries the user's current epoch: signing out, a new
     # password and disabling the account raise it, which ends every session of the user at once
     session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
+    role: Mapped[str] = mapped_column(String(16), default=Role.auditor, server_default=Role.auditor.value)
 
 
 class Packet(Base):
@@ -108,6 +121,9 @@ class Packet(Base):
     status: Mapped[str] = mapped_column(String(32), default=Status.awaiting_review, index=True)
     inputs: Mapped[str] = mapped_column(String(32), default="")
     updated_at: Mapped[datetime] = mapped_column(default=now)
+    # from the manifest: auditors find a packet by them (on ``review`` they are masked in the scans)
+    applicant_name: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    employer: Mapped[str] = mapped_column(String(128), default="", server_default="")
 
 
 class ReportVersion(Base):
@@ -126,7 +142,11 @@ class FindingRow(Base):
     """One finding of one report version, as the queue filters and the packet page lists them."""
 
     __tablename__ = "findings"
-    __table_args__ = (UniqueConstraint("application_id", "version", "position"),)
+    __table_args__ = (
+        UniqueConstraint("application_id", "version", "position"),
+        # statistics per code of the current reports read this index alone
+        Index("ix_findings_current", "application_id", "version", "code", "decision"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[str] = mapped_column(ForeignKey("packets.application_id"), index=True)
     version: Mapped[str] = mapped_column(String(64), index=True)
@@ -134,6 +154,13 @@ class FindingRow(Base):
     fingerprint: Mapped[str] = mapped_column(String(32), index=True)
     code: Mapped[str] = mapped_column(String(32), index=True)
     severity: Mapped[str] = mapped_column(String(16))
+    # where and what, for exports of confirmed findings without reading each report back
+    slot: Mapped[str | None] = mapped_column(String(32), default=None)
+    page: Mapped[int | None] = mapped_column(default=None)
+    message: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # the standing decision on this fingerprint (``Decision``), copied here when it is made and when
+    # the row is recorded: the statistics count decisions per code without a lookup per finding
+    decision: Mapped[str | None] = mapped_column(String(16), default=None)
 
 
 class Decision(Base):
@@ -324,9 +351,12 @@ class Recorded:
     undecided: int
 
 
-def record_report(s: Session, prefix: str, report: Report, version: str, received_at: datetime | None = None) -> Recorded:
+def record_report(
+    s: Session, prefix: str, report: Report, version: str, received_at: datetime | None = None, *, applicant: Applicant | None = None
+) -> Recorded:
     """Register a published report version. A decided packet comes back to the queue when its
-    files changed or the new report has a finding nobody has decided on."""
+    files changed or the new report has a finding nobody has decided on. ``applicant`` (the
+    manifest's) gives the name and employer auditors search by; without it they stay as they were."""
     app = report.application_id
     prints = fingerprints(report)
     inputs = inputs_digest(report)
@@ -340,6 +370,9 @@ def record_report(s: Session, prefix: str, report: Report, version: str, receive
         s.add(packet)
         packet.status = Status.awaiting_review
     before_inputs = packet.inputs
+    if applicant is not None:
+        packet.applicant_name = clean_text(applicant.name.strip(), 64)
+        packet.employer = clean_text(applicant.employer.strip(), 128)
     packet.track = report.track
     packet.latest_version = version
     packet.recommendation = report.recommendation.value
@@ -347,9 +380,27 @@ def record_report(s: Session, prefix: str, report: Report, version: str, receive
     packet.inputs = inputs
     packet.updated_at = now()
     s.flush()  # the packet row first: versions and findings refer to it
-    s.add(ReportVersion(application_id=app, version=version, recommendation=packet.recommendation, generated_at=report.generated_at, inputs=inputs))
+    standing = dict(s.execute(select(Decision.fingerprint, Decision.decision).where(Decision.application_id == app, Decision.fingerprint.in_(prints))).all())
+    s.add(
+        ReportVersion(
+            application_id=app, version=version, recommendation=packet.recommendation, generated_at=report.generated_at, inputs=inputs, recorded_at=now()
+        )
+    )
     for i, (f, fp) in enumerate(zip(report.findings, prints, strict=True)):
-        s.add(FindingRow(application_id=app, version=version, position=i, fingerprint=fp, code=f.code.value, severity=f.severity.value))
+        s.add(
+            FindingRow(
+                application_id=app,
+                version=version,
+                position=i,
+                fingerprint=fp,
+                code=f.code.value,
+                severity=f.severity.value,
+                slot=f.slot.value if f.slot else None,
+                page=f.page,
+                message=clean_text(f.message, 2000),
+                decision=standing.get(fp),
+            )
+        )
     s.flush()
     undecided = _undecided(s, app, prints)
     audit(s, "system", "report_published", app, version, recommendation=packet.recommendation, findings=len(prints), undecided=undecided)
@@ -360,6 +411,21 @@ def record_report(s: Session, prefix: str, report: Report, version: str, receive
         packet.status = Status.awaiting_review
         reopened = True
     return Recorded(Status(packet.status), reopened, undecided)
+
+
+def without_applicant(s: Session) -> list[tuple[str, str]]:
+    """(application id, prefix) of packets recorded before names were kept (``backfill_applicant``)."""
+    return list(s.execute(select(Packet.application_id, Packet.prefix).where(Packet.applicant_name == "").order_by(Packet.application_id)).all())
+
+
+def backfill_applicant(s: Session, app: str, applicant: Applicant) -> bool:
+    """Give a packet recorded without them its applicant's name and employer; False if it has them."""
+    packet = s.get(Packet, app, with_for_update=True)
+    if packet is None or packet.applicant_name:
+        return False
+    packet.applicant_name = clean_text(applicant.name.strip(), 64)
+    packet.employer = clean_text(applicant.employer.strip(), 128)
+    return True
 
 
 def _undecided(s: Session, app: str, prints: Iterable[str]) -> int:
@@ -375,9 +441,12 @@ class StaleReport(InputError):
     """The auditor decided on a report version that is no longer the packet's latest."""
 
 
-def decide_finding(s: Session, app: str, fingerprint: str, decision: str, comment: str, auditor: str, *, seen_version: str) -> Decision:
-    """Record a decision on one finding of the report version the auditor saw (``seen_version``)."""
-    packet = _packet(s, app, seen_version)
+def decide_finding(
+    s: Session, app: str, fingerprint: str, decision: str, comment: str, auditor: str, *, seen_version: str, escalations: bool = True
+) -> Decision:
+    """Record a decision on one finding of the report version the auditor saw (``seen_version``);
+    on an escalated packet only when ``escalations`` (the decider is a lead)."""
+    packet = _packet(s, app, seen_version, escalations)
     if decision not in FindingDecision.__members__:
         raise InputError(f"unknown decision {decision!r}")
     if not s.scalar(select(FindingRow.id).filter_by(application_id=app, version=packet.latest_version, fingerprint=fingerprint)):
@@ -391,14 +460,18 @@ def decide_finding(s: Session, app: str, fingerprint: str, decision: str, commen
         row = Decision(application_id=app, fingerprint=fingerprint)
         s.add(row)
     row.decision, row.comment, row.auditor, row.version, row.decided_at = decision, comment, auditor, packet.latest_version, now()
+    s.execute(update(FindingRow).where(FindingRow.application_id == app, FindingRow.fingerprint == fingerprint).values(decision=decision))
     audit(s, auditor, f"finding_{decision}", app, packet.latest_version, fingerprint=fingerprint, comment=comment, previous=previous)
     return row
 
 
-def decide_packet(s: Session, app: str, decision: str, comment: str, reasons: list[str], auditor: str, *, seen_version: str) -> Status:
+def decide_packet(
+    s: Session, app: str, decision: str, comment: str, reasons: list[str], auditor: str, *, seen_version: str, escalations: bool = True
+) -> Status:
     """Decide the packet on the report version the auditor saw; ``pass`` only once every error
-    finding of that version has been confirmed or dismissed."""
-    packet = _packet(s, app, seen_version)
+    finding of that version has been confirmed or dismissed; an escalated packet only when
+    ``escalations`` (the decider is a lead)."""
+    packet = _packet(s, app, seen_version, escalations)
     status = PACKET_DECISIONS.get(decision)
     if status is None:
         raise InputError(f"unknown packet decision {decision!r}")
@@ -426,10 +499,16 @@ def undecided_errors(s: Session, app: str, version: str) -> int:
     return int(s.scalar(q) or 0)
 
 
-def _packet(s: Session, app: str, seen_version: str | None = None) -> Packet:
+class EscalatedPacket(InputError):
+    """Only a lead decides on a packet that was escalated."""
+
+
+def _packet(s: Session, app: str, seen_version: str | None = None, escalations: bool = True) -> Packet:
     packet = s.get(Packet, app, with_for_update=True)  # a report published meanwhile waits for this decision
     if packet is None:
         raise InputError(f"no packet {app}")
+    if packet.status == Status.escalated and not escalations:
+        raise EscalatedPacket("此申请已提交上级复核，须由审核组长决定")
     if seen_version is not None and seen_version != packet.latest_version:
         raise StaleReport("报告已更新为新版本，本次决定未记录：请重新加载页面，查看新版本后再作决定")
     return packet
@@ -449,23 +528,106 @@ class QueueRow:
     undecided: int
 
 
-def queue(s: Session, *, status: str | None = Status.awaiting_review, track: str | None = None, code: str | None = None, limit: int = 200) -> list[QueueRow]:
-    """Packets by recommendation (returns first), then oldest first."""
-    q = select(Packet)
-    if status:
-        q = q.where(Packet.status == status)
-    if track:
-        q = q.where(Packet.track == track)
-    if code:
+NAME_SEPARATORS = "·•・．. 　"  # 阿依古丽·买买提 is found as 阿依古丽买买提, 阿依古丽.买买提 or 买买提
+MAX_TERMS = 5
+
+
+@dataclass(frozen=True)
+class PacketFilter:
+    """What the queue and the search select: free text (each word must match the application id,
+    the applicant's name or the employer), status (``None`` = any), track and finding code."""
+
+    text: str = ""
+    status: str | None = Status.awaiting_review
+    track: str | None = None
+    code: str | None = None
+
+    def terms(self) -> list[str]:
+        return [t for t in (_plain(w) for w in self.text.split()[:MAX_TERMS]) if t]
+
+
+def _plain(text: str) -> str:
+    return clean_text("".join(ch for ch in text if ch not in NAME_SEPARATORS), 128)
+
+
+def _without_separators(column: Any) -> Any:
+    for ch in NAME_SEPARATORS:
+        column = func.replace(column, ch, "")
+    return column
+
+
+def _filtered(q: Any, f: PacketFilter) -> Any:
+    if f.status:
+        q = q.where(Packet.status == f.status)
+    if f.track:
+        q = q.where(Packet.track == f.track)
+    if f.code:
         q = q.where(
             select(FindingRow.id)
-            .where(FindingRow.application_id == Packet.application_id, FindingRow.version == Packet.latest_version, FindingRow.code == code)
+            .where(FindingRow.application_id == Packet.application_id, FindingRow.version == Packet.latest_version, FindingRow.code == f.code)
             .exists()
         )
-    q = q.order_by(Packet.rank, Packet.received_at, Packet.application_id).limit(limit)
+    for term in f.terms():
+        q = q.where(
+            Packet.application_id.icontains(term, autoescape=True)
+            | _without_separators(Packet.applicant_name).icontains(term, autoescape=True)
+            | _without_separators(Packet.employer).icontains(term, autoescape=True)
+        )
+    return q
+
+
+QUEUE_ORDER = (Packet.rank, Packet.received_at, Packet.application_id)  # returns first, then oldest first
+
+
+def queue(s: Session, *, status: str | None = Status.awaiting_review, track: str | None = None, code: str | None = None, limit: int = 200) -> list[QueueRow]:
+    """Packets by recommendation (returns first), then oldest first."""
+    return find_packets(s, PacketFilter(status=status, track=track, code=code), page=1, per_page=limit).rows
+
+
+@dataclass(frozen=True)
+class Found:
+    rows: list[QueueRow]
+    total: int
+    page: int
+    pages: int
+    per_page: int
+
+
+def find_packets(s: Session, f: PacketFilter, *, page: int = 1, per_page: int = 50) -> Found:
+    """One page of the packets ``f`` selects, in the queue's order, with the number of them all."""
+    total = int(s.scalar(_filtered(select(func.count()).select_from(Packet), f)) or 0)
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    q = _filtered(select(Packet), f).order_by(*QUEUE_ORDER).offset((page - 1) * per_page).limit(per_page)
     packets = list(s.scalars(q))
     counts = _finding_counts(s, [p.application_id for p in packets])
-    return [QueueRow(p, *counts.get(p.application_id, (0, 0))) for p in packets]
+    rows = [QueueRow(p, *counts.get(p.application_id, (0, 0))) for p in packets]
+    return Found(rows, total, page, pages, per_page)
+
+
+@dataclass(frozen=True)
+class Neighbours:
+    previous: str | None
+    next: str | None
+    position: int | None  # 1-based place in the selection; None when the packet is not in it
+    total: int
+
+
+def neighbours(s: Session, f: PacketFilter, app: str) -> Neighbours:
+    """The packets before and after ``app`` in the queue's order among those ``f`` selects (the
+    packet itself need not be selected any more, e.g. once decided: its place in the order counts)."""
+    packet = s.get(Packet, app)
+    total = int(s.scalar(_filtered(select(func.count()).select_from(Packet), f)) or 0)
+    if packet is None:
+        return Neighbours(None, None, None, total)
+    key, mine = tuple_(*QUEUE_ORDER), tuple_(packet.rank, packet.received_at, packet.application_id)
+    ids = _filtered(select(Packet.application_id), f)
+    previous = s.scalar(ids.where(key < mine).order_by(*(c.desc() for c in QUEUE_ORDER)).limit(1))
+    following = s.scalar(ids.where(key > mine).order_by(*QUEUE_ORDER).limit(1))
+    position = None
+    if s.scalar(ids.where(Packet.application_id == app)) is not None:
+        position = int(s.scalar(_filtered(select(func.count()).select_from(Packet), f).where(key < mine)) or 0) + 1
+    return Neighbours(previous, following, position, total)
 
 
 def _finding_counts(s: Session, apps: list[str]) -> dict[str, tuple[int, int]]:

@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.context import Engines, PageContext, ScreenOptions
 from pipeline.manifest import Manifest, Slot, parse_manifest
-from pipeline.rules import load_rules
-from pipeline.screen import Engines, PageContext, ScreenOptions
 from prescreen import runtime
-from prescreen.samples import PacketBuilder
+from prescreen.settings import Settings
+from samples.generate import PacketBuilder
 
 logging.getLogger("RapidOCR").setLevel(logging.ERROR)
 
@@ -43,12 +43,22 @@ def _isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, migrated
     monkeypatch.setenv("PRESCREEN_DATABASE_URL", f"sqlite:///{tmp_path}/review.db")
     monkeypatch.setenv("PRESCREEN_LOCAL_ROOT", str(tmp_path / "store"))
     monkeypatch.delenv("PRESCREEN_STORE", raising=False)
-    clear_settings = getattr(sys.modules.get("flows.screen"), "_settings", None)
+    clear_settings = getattr(sys.modules.get("flows.screen"), "settings", None)
     if clear_settings:
         clear_settings.cache_clear()
     yield
-    if clear_settings := getattr(sys.modules.get("flows.screen"), "_settings", None):
+    if clear_settings := getattr(sys.modules.get("flows.screen"), "settings", None):
         clear_settings.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _checks_raise_only_declared_codes(caplog: pytest.LogCaptureFixture):
+    """A check that raises a finding code its spec does not declare fails whichever test saw it
+    (the core records it as the check's fault and logs it; see ``pipeline.checks.declared``)."""
+    yield
+    undeclared = [r.getMessage() for r in caplog.records if getattr(r, "undeclared_codes", None)]
+    if undeclared:
+        pytest.fail("; ".join(undeclared), pytrace=False)
 
 
 @pytest.fixture(scope="session")
@@ -112,7 +122,7 @@ def engines() -> Engines:
 
 @pytest.fixture(scope="session")
 def notices():
-    return load_rules()
+    return runtime.notices(Settings())
 
 
 @pytest.fixture

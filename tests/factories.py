@@ -7,8 +7,8 @@ from pathlib import Path
 
 from pipeline.manifest import Manifest, Slot, parse_manifest
 from pipeline.models import DocumentInfo, PageInfo, TextLine
-from pipeline.screen import FileResult, PageResult
-from prescreen.samples import PacketBuilder
+from pipeline.context import FileResult, PageResult
+from samples.generate import PacketBuilder
 
 
 def text_file(slot: str, file: str, *pages: list[str]) -> FileResult:
@@ -45,15 +45,15 @@ class CountingOcr:
     """The real OCR engine, counting every call (full reads and single-line reads)."""
 
     def __init__(self, inner) -> None:  # noqa: ANN001
-        self.inner, self.name, self.reads, self.line_reads = inner, inner.name, 0, 0
+        self.inner, self.name, self.fingerprint, self.reads, self.line_reads = inner, inner.name, inner.fingerprint, 0, 0
 
     @property
     def calls(self) -> int:
         return self.reads + self.line_reads
 
-    def read(self, image):  # noqa: ANN001, ANN201
+    def read(self, image, **kw):  # noqa: ANN001, ANN003, ANN201
         self.reads += 1
-        return self.inner.read(image)
+        return self.inner.read(image, **kw)
 
     def read_line(self, image):  # noqa: ANN001, ANN201
         self.line_reads += 1
@@ -62,11 +62,15 @@ class CountingOcr:
 
 class CountingOrientation:
     def __init__(self, inner) -> None:  # noqa: ANN001
-        self.inner, self.name, self.calls = inner, inner.name, 0
+        self.inner, self.name, self.fingerprint, self.calls = inner, inner.name, inner.fingerprint, 0
 
     def correction(self, image):  # noqa: ANN001, ANN201
         self.calls += 1
         return self.inner.correction(image)
+
+    def ranked(self, image):  # noqa: ANN001, ANN201
+        self.calls += 1
+        return self.inner.ranked(image)
 
 
 def counting(engines):  # noqa: ANN001, ANN201
@@ -78,7 +82,7 @@ def counting(engines):  # noqa: ANN001, ANN201
 def review_packet(root: Path, application_id: str = "2024-RV-0001") -> Path:
     """A small review-track packet with planted problems: the applicant's name left unmasked on a
     diploma (a located finding), a sideways appraisal, the rest clean. Four pages."""
-    from prescreen import samples as S
+    from samples import generate as S
 
     p = S.Person()
     b = S.PacketBuilder(root, application_id=application_id, track="review", person=p)

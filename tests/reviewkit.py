@@ -12,7 +12,8 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from pipeline.models import DocumentInfo, EngineInfo, Finding, FindingCode, PageInfo, Report
-from pipeline.screen import PageResult, ScreenResult, recommend
+from pipeline.context import PageResult, ScreenResult
+from pipeline.report import recommend
 from prescreen.settings import Settings
 from review.app import create_app
 from review.users import add_user
@@ -51,14 +52,16 @@ def screened(app_id: str = "2024-RV-0001", sha: str = "c" * 64) -> ScreenResult:
     return ScreenResult(report=report, pages=[page])
 
 
-def publish(store: LocalStore, db: ReviewDB, prefix: str, result: ScreenResult) -> str:
+def publish(store: LocalStore, db: ReviewDB, prefix: str, result: ScreenResult, applicant=None) -> str:  # noqa: ANN001
     version = publish_result(store, prefix, result).version
     with db.session() as s:
-        record_report(s, prefix, result.report, version, received_at=datetime(2025, 6, 2, 2, 30, tzinfo=UTC))
+        record_report(s, prefix, result.report, version, received_at=datetime(2025, 6, 2, 2, 30, tzinfo=UTC), applicant=applicant)
     return version
 
 
-def make_app(tmp: Path, trigger=None, **overrides):  # noqa: ANN001, ANN003, ANN201
+def make_app(tmp: Path, trigger=None, role: str = "lead", **overrides):  # noqa: ANN001, ANN003, ANN201
+    """The app, its store and database, and one account ``li`` (a lead unless ``role`` says otherwise:
+    a lead may use every page of the packets, the statistics, exports and the audit log)."""
     settings = Settings(
         **{
             "database_url": f"sqlite:///{tmp}/review.db",
@@ -71,7 +74,7 @@ def make_app(tmp: Path, trigger=None, **overrides):  # noqa: ANN001, ANN003, ANN
     upgrade(settings.database_url)  # nothing to do when the test's database is the migrated copy already
     store, db = LocalStore(tmp / "store"), ReviewDB(settings.database_url)
     with db.session() as s:
-        add_user(s, "li", PASSWORD, "李审核")
+        add_user(s, "li", PASSWORD, "李审核", role=role)
     return create_app(settings, store=store, db=db, trigger=trigger), store, db
 
 

@@ -19,7 +19,7 @@ from pipeline.extract import Located
 from pipeline.manifest import Slot
 from pipeline.models import DocumentInfo, PageInfo, TextLine
 from pipeline.rules import load_rules
-from pipeline.screen import FileResult, PageResult
+from pipeline.context import FileResult, PageResult
 from tests.factories import manifest, text_file
 
 RULES = load_rules()

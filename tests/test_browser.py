@@ -1,4 +1,6 @@
-"""The review app in headless Chromium: sign in, open a flagged packet, dismiss a finding, return the packet.
+"""The review app in headless Chromium: sign in, open a flagged packet, dismiss a finding, return the
+packet; a lead's day: search by name, the packet, its findings in the page viewer (keys only), a
+decision, the statistics, an export opened with openpyxl.
 
 Screenshots go to ``$PRESCREEN_SCREENSHOTS`` (or the test's temporary folder).
 Skipped only when no Chromium is installed and ``PRESCREEN_REQUIRE_BROWSER`` is not set (CI sets it).
@@ -45,7 +47,8 @@ def served(tmp_path, engines, notices):
     result = screen_packet(load_packet(folder), notices, engines, REGISTRY, PACKET_CHECKS)
     version = publish_result(store, "uploads/2024-RV-0300", result).version
     with db.session() as s:
-        record_report(s, "uploads/2024-RV-0300", result.report, version, received_at=result.manifest.submission.submitted_at)
+        record_report(s, "uploads/2024-RV-0300", result.report, version, received_at=result.manifest.submission.submitted_at,
+                      applicant=result.manifest.applicant)  # fmt: skip
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -81,6 +84,11 @@ def browser():
 
 def click_and_wait(driver, element) -> None:  # noqa: ANN001
     """Click something that submits a form and wait until the next page has replaced this one."""
+    act_and_wait(driver, element.click)
+
+
+def act_and_wait(driver, act) -> None:  # noqa: ANN001
+    """Do something that loads another page (a click, a key) and wait until it has replaced this one."""
     from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -95,7 +103,7 @@ def click_and_wait(driver, element) -> None:  # noqa: ANN001
         except WebDriverException:
             return False
 
-    element.click()
+    act()
     wait.until(replaced)
 
 
@@ -162,3 +170,132 @@ def test_auditor_signs_in_dismisses_a_finding_and_returns_the_packet(served, bro
             ("li", "packet_return"),
         ]
         assert any("方向不正" in r for r in audit_trail(s, "2024-RV-0300")[0].detail["reasons"])
+
+
+def seed_season(db, today) -> None:  # noqa: ANN001
+    """A few 2025-track packets over the last days, some decided, so the statistics and the export have a season."""
+    from datetime import datetime, time as clock_time, timedelta
+
+    from pipeline.models import FindingCode as C
+    from tests.seeding import BJ, Clock, applicant, conclude, decide, finding, record, report
+
+    with pytest.MonkeyPatch.context() as mp, db.session() as s:
+        clock = Clock(mp)
+        for i in range(12):
+            day = today - timedelta(days=6 - i // 2)
+            at = datetime.combine(day, clock_time(9 + i % 2 * 3), BJ)
+            codes = [C.ROTATED] if i % 3 else [C.BLURRY, C.POOR_EXPOSURE]
+            track = ("initial_junior", "grant_intermediate", "fhj_three_year")[i % 3]
+            fps = record(s, clock, at, report(f"2025-S{i:03d}", track, [finding(c) for c in codes]), "v1", at - timedelta(minutes=20),
+                         applicant(f"王{'一二三四五六七八九十甲乙'[i]}", f"乌鲁木齐市第{i + 1}医院"))  # fmt: skip
+            if i % 4 == 3:
+                continue  # still awaiting review
+            for n, fp in enumerate(fps):
+                decide(s, clock, at + timedelta(hours=5, minutes=n), f"2025-S{i:03d}", fp, "dismissed" if n else "confirmed", "v1", who="zhang")
+            conclude(s, clock, at + timedelta(hours=6), f"2025-S{i:03d}", "return" if i % 2 else "pass", "v1", who="zhang")
+
+
+def test_a_leads_day_search_packet_viewer_decision_statistics_export(served, browser, tmp_path):
+    import glob
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from openpyxl import load_workbook
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    base, db, result = served
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    seed_season(db, today)
+    shots = Path(os.environ.get("PRESCREEN_SCREENSHOTS") or tmp_path / "shots")
+    shots.mkdir(parents=True, exist_ok=True)
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    browser.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+
+    def alt(key: str) -> None:
+        act_and_wait(browser, lambda: ActionChains(browser).key_down(Keys.ALT).send_keys(key).key_up(Keys.ALT).perform())
+
+    browser.get(f"{base}/login")
+    browser.find_element(By.NAME, "username").send_keys("li")
+    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
+    click_and_wait(browser, browser.find_element(By.ID, "login"))
+
+    # search: the applicant on the phone gives her name without the middle dot
+    box = browser.find_element(By.CSS_SELECTOR, "form.find input[name=q]")
+    box.send_keys("阿依古丽买买提")
+    act_and_wait(browser, lambda: box.send_keys(Keys.ENTER))
+    assert "共 1 份" in browser.find_element(By.ID, "found").text
+    row = browser.find_element(By.CSS_SELECTOR, "#queue tbody tr")
+    assert "阿依古丽·买买提" in row.text and "乌鲁木齐市第十中学" in row.text
+    browser.save_screenshot(str(shots / "6-search.png"))
+
+    # the packet, then its findings in the viewer, by keys only
+    click_and_wait(browser, browser.find_element(By.LINK_TEXT, "2024-RV-0300"))
+    assert "阿依古丽·买买提" in browser.find_element(By.ID, "applicant").text
+    assert "第 1 / 1 份" in browser.find_element(By.ID, "queue-nav").text
+    browser.save_screenshot(str(shots / "7-packet.png"))
+    alt("j")
+    assert "/view/f" in browser.current_url and browser.current_url.endswith("#box")
+    first = browser.current_url
+    current = browser.find_element(By.ID, "box")
+    assert current.is_displayed() and current.size["width"] > 20
+    code = browser.find_element(By.ID, "current-finding").get_attribute("data-code")
+    browser.save_screenshot(str(shots / "8-viewer.png"))
+    alt("=")
+    alt("=")
+    assert "zoom=200" in browser.current_url
+    stage = browser.find_element(By.ID, "stage")
+    box_rect, stage_rect = browser.find_element(By.ID, "box").rect, stage.rect
+    assert stage_rect["y"] <= box_rect["y"] < stage_rect["y"] + stage_rect["height"]  # scrolled to the box at 200 %
+    browser.save_screenshot(str(shots / "9-viewer-zoom.png"))
+    if browser.find_elements(By.ID, "next-finding"):
+        alt("j")
+        assert browser.current_url != first and "zoom=200" in browser.current_url  # the zoom holds from one finding to the next
+        alt("k")
+        assert browser.current_url.split("?")[0] == first.split("?")[0]
+    # decide the finding where it is drawn, then every other one from the packet page
+    card = browser.find_element(By.ID, "current-finding")
+    card.find_element(By.CSS_SELECTOR, 'input[value="confirmed"]').click()
+    click_and_wait(browser, card.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+    assert "已记录：已确认" in browser.find_element(By.ID, "flash").text and "/view/f" in browser.current_url
+    alt("x")
+    assert "/view/" not in browser.current_url
+    final = browser.find_element(By.ID, "final")
+    browser.execute_script("arguments[0].scrollIntoView()", final)
+    final.find_element(By.CSS_SELECTOR, 'input[value="return"]').click()
+    final.find_element(By.NAME, "comment").send_keys("请遮盖姓名后重新上传")
+    click_and_wait(browser, final.find_element(By.ID, "submit-decision"))
+    assert browser.find_element(By.ID, "status").text == "已退回申请人"
+
+    # statistics: today's return among the season's figures, charts drawn in the page
+    click_and_wait(browser, browser.find_element(By.LINK_TEXT, "统计"))
+    returned = int(browser.find_element(By.ID, "n-returned").text)
+    assert returned == 3 + 1  # three seeded returns and the one just made
+    daily = browser.find_element(By.ID, "chart-daily")
+    assert daily.size["height"] > 150 and browser.find_elements(By.CSS_SELECTOR, "#chart-daily rect.c-returned")
+    assert browser.find_element(By.CSS_SELECTOR, "#chart-codes text.label").text  # a Chinese code label drawn
+    last_row = browser.find_elements(By.CSS_SELECTOR, "#table-daily tbody tr")[-1].text
+    assert last_row.startswith(today.isoformat())
+    browser.save_screenshot(str(shots / "10-statistics.png"))
+    browser.execute_script("document.getElementById('chart-codes').scrollIntoView()")
+    browser.save_screenshot(str(shots / "11-statistics-codes.png"))
+
+    # export: the season's decisions as .xlsx, opened as a spreadsheet program would
+    click_and_wait(browser, browser.find_element(By.LINK_TEXT, "导出"))
+    browser.save_screenshot(str(shots / "12-export.png"))
+    browser.find_element(By.ID, "export").click()
+    WebDriverWait(browser, 30).until(lambda _: glob.glob(str(downloads / "*.xlsx")))
+    wb = load_workbook(glob.glob(str(downloads / "*.xlsx"))[0])
+    rows = {r[0]: r for r in wb["审核结论"].iter_rows(min_row=2, values_only=True)}
+    assert rows["2024-RV-0300"][2] is None and rows["2024-RV-0300"][5] == "退回申请人"  # review track: no name
+    assert "阿依古丽" not in str(rows["2024-RV-0300"])
+    assert rows["2025-S001"][2] == "王二" and rows["2025-S001"][5] == "退回申请人"
+    assert len(rows) == 9 + 1  # nine seeded decisions and today's
+    confirmed = [r for r in wb["已确认问题"].iter_rows(min_row=2, values_only=True) if r[0] == "2024-RV-0300"]
+    assert code == "UNMASKED_NAME" and [r[3] for r in confirmed] == ["姓名未遮盖"]  # the one confirmed in the viewer
+    assert "＊＊＊" in confirmed[0][7] and "阿依古丽" not in confirmed[0][7]  # its message quotes the name: blanked
+    with db.session() as s:
+        assert [(e.actor, e.action) for e in audit_trail(s)][0] == ("li", "export")

@@ -10,7 +10,7 @@ from pipeline.documents import Document, ReadLimits, SourcePage
 from pipeline.manifest import Slot
 from pipeline.models import FindingCode
 from pipeline.screen import screen_page
-from prescreen import samples as S
+from samples import generate as S
 
 P = S.Person()
 DOCS = {
@@ -79,6 +79,8 @@ def test_blank_page_is_wrong_document(engines, context, options, shade):
 
 def test_photo_is_not_judged_as_text(engines, context, options):
     assert _codes(engines, context, options, S.face_photo(), slot=Slot.photo) == []
+    # a white space suit beside a barred face is not glare over text
+    assert FindingCode.POOR_EXPOSURE not in _codes(engines, context, options, S.cover_eyes(S.face_photo(), "bar"), slot=Slot.photo)
 
 
 def test_tiny_photo_is_low_resolution(engines, context, options):

@@ -13,8 +13,8 @@ from pipeline.documents import SourcePage
 from pipeline.manifest import Slot
 from pipeline.models import DocumentInfo
 from pipeline.screen import FileResult, screen_page
-from prescreen import sample_variants as V
-from prescreen import samples as S
+from samples import variants as V
+from samples import generate as S
 from prescreen.cli import main
 from tests.factories import manifest
 

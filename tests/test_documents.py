@@ -16,8 +16,8 @@ from pipeline.errors import UnreadableFileError
 from pipeline.manifest import Slot
 from pipeline.models import FindingCode
 from pipeline.packet import load_packet
-from pipeline.screen import open_file
-from prescreen import samples as S
+from pipeline.reading import open_file
+from samples import generate as S
 
 LIMITS = ReadLimits()
 

@@ -9,7 +9,7 @@ from skimage import data
 from detectors import faces
 from pipeline.manifest import Slot, Track
 from pipeline.models import FindingCode, Page
-from prescreen import samples as S
+from samples import generate as S
 
 CFG = faces.FaceConfig()
 

@@ -7,8 +7,8 @@ import pytest
 
 from detectors.duplicates import DuplicateConfig
 from pipeline import fingerprint
-from prescreen import sample_variants as V
-from prescreen import samples as S
+from samples import variants as V
+from samples import generate as S
 
 P, Q = V.PEOPLE[0], V.PEOPLE[2]
 CFG = DuplicateConfig()

@@ -8,7 +8,7 @@ import pytest
 
 from pipeline.packet import load_packet
 from pipeline.screen import screen_packet
-from prescreen import samples as S
+from samples import generate as S
 from storage.objectstore import LocalStore, MinioStore
 from storage.reports import latest_report, report_versions
 
@@ -64,14 +64,14 @@ def test_flow_against_minio(harness, packet_dir, monkeypatch):
             store.put(f"uploads/2025-000900/{path.name}", path.read_bytes())
         for key, value in {"STORE": "minio", "MINIO_ENDPOINT": f"{host}:{port}", "MINIO_BUCKET": "prescreen"}.items():
             monkeypatch.setenv(f"PRESCREEN_{key}", value)
-        flow_module._settings.cache_clear()
+        flow_module.settings.cache_clear()
         out = flow_module.prescreen_application(prefix="uploads/2025-000900")
         pointer = json.loads(store.get("uploads/2025-000900/reports/latest.json"))
         assert pointer["version"] == out["version"]
         assert latest_report(store, "uploads/2025-000900").application_id == "2025-000900"
         assert store.stat(f"uploads/2025-000900/reports/{out['version']}/report.html").size > 1000
     finally:
-        flow_module._settings.cache_clear()
+        flow_module.settings.cache_clear()
         server.stop()
 
 
@@ -100,9 +100,19 @@ def test_prefect_yaml_is_valid_and_points_at_the_flow():
     assert screen.concurrency_limit.limit >= 1 and screen.concurrency_limit.collision_strategy == "ENQUEUE"
     flow = load_flow_from_entrypoint(str(root / screen.entrypoint))
     assert isinstance(flow, Flow) and flow.name == "prescreen-application"
-    from flows.screen import _settings
+    from flows.screen import settings
 
-    assert f"{flow.name}/{screen.name}" == _settings().deployment  # what upload notifications start
+    assert f"{flow.name}/{screen.name}" == settings().deployment  # what upload notifications start
     (schedule,) = nightly.schedules
     assert (schedule.cron, schedule.timezone) == ("0 2 * * *", "Asia/Shanghai")
     assert load_flow_from_entrypoint(str(root / nightly.entrypoint)).name == "prescreen-nightly"
+
+
+def test_both_flows_screen_pages_on_the_same_bounded_task_runner():
+    """`prescreen check --flow` screens as many pages at once as a worker does (PRESCREEN_PAGE_THREADS),
+    not every page of the packet at once (which held 40 decoded pages and their OCR buffers)."""
+    from flows.screen import check_local_packet, prescreen_application, settings
+
+    for f in (check_local_packet, prescreen_application):
+        assert type(f.task_runner).__name__ == "ThreadPoolTaskRunner"
+        assert f.task_runner._max_workers == settings().page_threads

@@ -12,10 +12,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from detectors import PACKET_CHECKS, REGISTRY
+from pipeline.context import PageResult, ScreenResult
 from pipeline.html import render_html
 from pipeline.models import ChecklistItem, DocumentInfo, EngineInfo, Finding, FindingCode, PageInfo, Report
 from pipeline.packet import load_packet
-from pipeline.screen import PageResult, ScreenResult, recommend, screen_packet
+from pipeline.report import recommend
+from pipeline.screen import screen_packet
+from review.users import add_user
 from storage.reviewdb import fingerprints
 from tests.reviewkit import PASSWORD, csrf_of, login, make_app, page_image, publish
 
@@ -103,9 +106,13 @@ def hostile_report(app_id: str = "2024-HX-0001") -> ScreenResult:
 
 @pytest.fixture
 def hostile_app(tmp_path):
+    from tests.seeding import applicant
+
     app, store, db = make_app(tmp_path)
     result = hostile_report()
-    version = publish(store, db, "uploads/2024-HX-0001", result)
+    version = publish(store, db, "uploads/2024-HX-0001", result, applicant=applicant(NAME_H, H[-128:]))
+    with db.session() as s:
+        add_user(s, "root", PASSWORD, H[-128:], role="admin")
     return app, db, result, version
 
 
@@ -132,20 +139,29 @@ def test_every_review_page_shows_hostile_text_as_text(hostile_app):
     r = client.post("/packets/2024-HX-0001/decision", data={"decision": "return", "comment": H} | seen)
     assert "已记录" in r.text
 
+    admin = TestClient(app)
+    assert login(admin, "root").status_code == 303
     pages = {
-        "queue": client.get("/", params={"status": H, "track": H, "code": H}),
-        "queue (all)": client.get("/", params={"status": "all"}),
-        "packet": client.get("/packets/2024-HX-0001"),
+        "queue": client.get("/", params={"status": H, "track": H, "code": H, "page": "2"}),
+        "queue (all)": client.get("/", params={"status": "all"}),  # the applicant's name and employer
+        "search": client.get("/", params={"q": H}),
+        "search by the hostile name": client.get("/", params={"q": NAME_H}),
+        "packet": client.get("/packets/2024-HX-0001", params={"q": H, "status": H, "track": H, "code": H}),
+        "viewer": client.get("/packets/2024-HX-0001/view/f1", params={"zoom": H, "q": H}),
         "audit": client.get("/audit"),
         "audit of one application": client.get("/audit", params={"application": H}),
+        "statistics": client.get("/stats", params={"start": H, "end": H, "track": H}),
+        "export form": client.get("/export"),
+        "export refused": client.post("/export", data={"csrf": token, "start": H, "end": H, "track": H, "format": H}),
+        "users": admin.get("/users"),  # an account whose display name is markup
     }
     for name, page in pages.items():
-        assert page.status_code == 200, name
-        assert_inert(page.text, expect_text=name not in ("queue", "queue (all)"))
+        assert page.status_code == (400 if name == "export refused" else 200), name
+        assert_inert(page.text, expect_text=name not in ("queue", "search", "statistics", "export form", "export refused"))  # search: cut at 200 characters
     packet = pages["packet"].text
-    assert packet.count("<form") == 1 + 4 + 1  # sign-out, one per finding, the packet decision: nothing planted
+    assert packet.count("<form") == 2 + 4 + 1  # sign-out and search, one per finding, the packet decision: nothing planted
     assert 'id="evil"' not in packet and "&lt;x-evil&gt;" in packet
-    assert "2024-HX-0001" in pages["queue (all)"].text
+    assert "2024-HX-0001" in pages["queue (all)"].text and "2024-HX-0001" in pages["search by the hostile name"].text
     # the failed sign-in's username is in the summary entry, as text
     audit = pages["audit"].text
     assert "登录失败" in audit and "&lt;meta http-equiv=&#34;refresh&#34;" in audit and "&lt;x-evil&gt;" in audit
@@ -160,7 +176,7 @@ def test_html_report_shows_hostile_text_as_text():
 
 def test_screened_packet_with_hostile_names_and_file_names(tmp_path, engines, notices):
     """The real pipeline on a packet whose manifest fields, folder and file names carry markup."""
-    from prescreen import samples as S
+    from samples import generate as S
 
     folder = tmp_path / "2024-HX-0002"
     builder = S.PacketBuilder(folder, application_id="2024-HX-0002", track="review", person=S.Person(name=H[:64], employer=H[:128]))

@@ -12,7 +12,7 @@ from pipeline.errors import InputError
 from pipeline.manifest import Slot, Track, parse_manifest
 from pipeline.packet import load_packet
 from prescreen.cli import main
-from prescreen.samples import PacketBuilder
+from samples.generate import PacketBuilder
 
 
 def _manifest(**changes) -> dict:

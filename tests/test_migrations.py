@@ -85,3 +85,25 @@ def test_nothing_runs_on_an_unmigrated_database(tmp_path, monkeypatch, capsys):
     upgrade(f"sqlite:///{tmp_path}/empty/review.db", "0002")
     assert main(["user", "list"]) == 3
     assert "is at schema revision 0002, this prescreen needs" in capsys.readouterr().err
+
+
+def test_finding_rows_get_the_standing_decisions_when_migrated(url):
+    """0004 copies each fingerprint's decision onto the finding rows recorded before it."""
+    upgrade(url, "0003")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO packets (application_id, prefix, track, received_at, latest_version, recommendation, rank, status, "
+                          "inputs, updated_at) VALUES ('A-1', 'u/A-1', 'review', '2025-06-01 08:00:00+00', 'v2', 'needs_review', 1, "
+                          "'returned', 'x', '2025-06-01 08:00:00+00')"))  # fmt: skip
+        for i, (version, fp) in enumerate([("v1", "f1"), ("v1", "f2"), ("v2", "f1"), ("v2", "f3")]):
+            conn.execute(text("INSERT INTO findings (application_id, version, position, fingerprint, code, severity) "
+                              f"VALUES ('A-1', '{version}', {i}, '{fp}', 'ROTATED', 'warning')"))
+        conn.execute(text("INSERT INTO finding_decisions (application_id, fingerprint, decision, comment, auditor, version, decided_at) "
+                          "VALUES ('A-1', 'f1', 'dismissed', 'x', 'li', 'v1', '2025-06-01 09:00:00+00')"))  # fmt: skip
+    engine.dispose()
+    upgrade(url)
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        got = conn.execute(text("SELECT version, fingerprint, decision FROM findings ORDER BY position")).all()
+    engine.dispose()
+    assert [tuple(r) for r in got] == [("v1", "f1", "dismissed"), ("v1", "f2", None), ("v2", "f1", "dismissed"), ("v2", "f3", None)]

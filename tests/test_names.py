@@ -12,7 +12,7 @@ from pipeline.documents import Document, ReadLimits, SourcePage
 from pipeline.manifest import Slot, Track
 from pipeline.models import FindingCode, Page, TextLine
 from pipeline.screen import screen_page
-from prescreen import samples as S
+from samples import generate as S
 
 NAME, EMPLOYER = "阿依古丽·买买提", "乌鲁木齐市第十中学"
 
@@ -52,7 +52,7 @@ def test_name_forms(context, texts, expected):
 
 
 def test_short_han_name_exact_only(context, manifest, notices):
-    from pipeline.screen import PageContext
+    from pipeline.context import PageContext
 
     m = manifest.model_copy(update={"track": Track.review, "applicant": manifest.applicant.model_copy(update={"name": "张三"})})
     ctx = PageContext(m, notices[Track.review], Slot.diploma)
@@ -130,3 +130,39 @@ def test_scan_employer(engines, context, options):
     page = S.render_html(S.ce_certificate_html(S.Person()), dpi=150)
     codes = {f.code for f in _codes(engines, context, options, page)}
     assert codes == {FindingCode.UNMASKED_NAME, FindingCode.UNMASKED_EMPLOYER}
+
+
+@pytest.mark.parametrize(
+    ("texts", "expected"),
+    [
+        (["艾力·买买提"], ["艾力买买提"]),  # the whole name
+        (["参会人员：艾力、王明、李华"], []),  # 艾力 alone is thousands of people
+        (["公示名单：吐尔逊·买买提 高级教师"], []),  # a colleague sharing the common patronymic
+        (["姓名：艾力 ██████"], ["艾力"]),  # the part left after masking, next to its label
+        (["████·买买提同志"], ["买买提"]),  # ... or before 同志
+        (["申报人艾力"], ["艾力"]),
+    ],
+)
+def test_a_common_part_of_a_name_counts_only_where_it_stands_as_the_name(context, manifest, notices, texts, expected):
+    from pipeline.context import PageContext
+
+    m = manifest.model_copy(update={"track": Track.review, "applicant": manifest.applicant.model_copy(update={"name": "艾力·买买提"})})
+    ctx = PageContext(m, notices[Track.review], Slot.diploma)
+    got = [re.sub(r"[·•.\s]", "", f.evidence["text"]) for f in names.detect_name(page_of(*texts), ctx)]
+    assert got == expected
+
+
+def test_a_name_split_across_table_cells_is_found(context, manifest, notices):
+    """姓名 | 艾力 / 买买提 (the cell wraps): each part is next to the rest of the name."""
+    from pipeline.context import PageContext
+
+    m = manifest.model_copy(update={"track": Track.review, "applicant": manifest.applicant.model_copy(update={"name": "艾力·买买提"})})
+    ctx = PageContext(m, notices[Track.review], Slot.annual_appraisal)
+    lines = (
+        TextLine(text="姓名", bbox=(0.10, 0.20, 0.18, 0.23), confidence=0.99),
+        TextLine(text="艾力·", bbox=(0.20, 0.20, 0.30, 0.23), confidence=0.99),
+        TextLine(text="买买提", bbox=(0.20, 0.235, 0.30, 0.265), confidence=0.99),
+        TextLine(text="工作单位", bbox=(0.40, 0.20, 0.55, 0.23), confidence=0.99),
+    )
+    page = Page(slot=Slot.annual_appraisal, file="a.pdf", number=1, image=np.full((400, 300, 3), 255, np.uint8), lines=lines)
+    assert sorted(f.evidence["text"].strip("·") for f in names.detect_name(page, ctx)) == ["买买提", "艾力"]

@@ -11,7 +11,7 @@ from pipeline.manifest import Slot
 from pipeline.models import FindingCode
 from pipeline.orientation import turn, turn_box
 from pipeline.screen import screen_page
-from prescreen import samples as S
+from samples import generate as S
 
 P = S.Person()
 PAGES = {

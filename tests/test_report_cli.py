@@ -9,8 +9,8 @@ import pytest
 
 from pipeline.manifest import Slot
 from pipeline.models import EngineInfo, Finding, FindingCode, Report
-from pipeline.screen import dedupe, recommend
-from prescreen import samples as S
+from pipeline.report import dedupe, recommend
+from samples import generate as S
 from prescreen.cli import main
 
 P = S.Person()
@@ -124,7 +124,8 @@ def test_located_finding_is_drawn_with_box_and_evidence_crop():
     from pipeline.html import evidence_images, render_html
     from pipeline.manifest import Track
     from pipeline.models import DocumentInfo, PageInfo, Recommendation
-    from pipeline.screen import PageResult, thumbnail
+    from pipeline.context import PageResult
+    from pipeline.report import thumbnail
 
     page = S.render_html(S.diploma_html(P), dpi=100)
     finding = Finding.of(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+from dataclasses import replace
 import subprocess
 import sys
 import time
@@ -70,12 +71,14 @@ def flow_module(monkeypatch, harness):
     """The screening flow with its retries kept, but without waiting between them."""
     from flows import screen as fm
 
+    from pipeline.reading import DOCUMENTS
+
     for name in ("load_manifest", "open_upload", "screen_page_task", "publish", "record"):
         t = getattr(fm, name)
         monkeypatch.setattr(fm, name, t.with_options(retry_delay_seconds=0, retry_jitter_factor=None))
-    fm._document.cache_clear()
+    DOCUMENTS.clear()
     yield fm
-    fm._document.cache_clear()
+    DOCUMENTS.clear()
 
 
 @pytest.fixture
@@ -86,7 +89,7 @@ def root(tmp_path):
 
 
 def _use_store(monkeypatch, fm, store) -> None:
-    monkeypatch.setattr(fm, "_store", lambda root: store)
+    monkeypatch.setattr(fm, "store_at", lambda root: store)
 
 
 def _files_under(root: Path, prefix: str) -> set[str]:
@@ -106,6 +109,8 @@ def test_store_failing_then_recovering_is_retried_to_a_complete_report(flow_modu
 
 
 def test_store_failing_mid_publish_or_down_leaves_the_previous_report_intact(flow_module, root, monkeypatch):
+    from pipeline.reading import DOCUMENTS
+
     store = LocalStore(root)
     first = flow_module.prescreen_application(prefix=PREFIX, root=str(root))
     before = _files_under(root, f"{PREFIX}/reports")
@@ -120,7 +125,7 @@ def test_store_failing_mid_publish_or_down_leaves_the_previous_report_intact(flo
     assert latest_pointer(store, PREFIX) == pointer
 
     _use_store(monkeypatch, flow_module, FlakyStore(store, down=True))
-    flow_module._document.cache_clear()
+    DOCUMENTS.clear()
     state = flow_module.prescreen_application(prefix=PREFIX, root=str(root), return_state=True)
     assert state.is_failed() and "unreachable" in state.message
     assert _files_under(root, f"{PREFIX}/reports") == before and report_versions(store, PREFIX) == [first["version"]]
@@ -135,7 +140,8 @@ def test_a_detector_that_raises_on_one_page_is_recorded_and_the_packet_still_rep
             raise ZeroDivisionError("bug on this page")
         return REGISTRY["clarity"](page, ctx)
 
-    monkeypatch.setattr(runtime, "detectors", lambda: dict(REGISTRY) | {"clarity": broken_clarity})
+    broken = replace(REGISTRY["clarity"], fn=broken_clarity)
+    monkeypatch.setattr(runtime, "detectors", lambda: dict(REGISTRY) | {"clarity": broken})
     flow_module.prescreen_application(prefix=PREFIX, root=str(root))
     report = latest_report(LocalStore(root), PREFIX)
     found = {(f.code.value, f.file, f.page) for f in report.findings}

@@ -64,8 +64,8 @@ def test_sign_in_then_queue_packet_page_and_images(setup):
     # images only through the app's own URLs, never store keys
     assert "uploads/" not in page.text and "reports/" not in page.text and "file://" not in page.text
     imgs = re.findall(r'src="(/packets/[^"]+)"', page.text)
-    assert len(imgs) == 2  # the page and the evidence crop of the located finding
-    for src in imgs:
+    assert len(set(imgs)) == 2  # the page (thumbnail and large viewer) and the evidence crop of the located finding
+    for src in set(imgs):
         got = client.get(src)
         assert got.status_code == 200 and got.content[:2] == b"\xff\xd8"
     for bad in (f"/packets/2024-RV-0001/v/{version}/pages/..%2Freport.json", "/packets/2024-RV-0001/v/other/pages/0-1.jpg",
@@ -138,11 +138,11 @@ def test_dismissal_survives_an_identical_rescreen_in_the_app(setup):
     again.report = again.report.model_copy(update={"generated_at": again.report.generated_at.replace(day=3)})
     publish(store, db, "uploads/2024-RV-0001", again)
     page = client.get("/packets/2024-RV-0001").text
-    assert page.count("已排除") == 1 and "误报" in page
+    assert page.count('<span class="state dismissed">已排除') == 1 and "误报" in page
     changed = screened(sha="d" * 64)  # the applicant uploaded the file again
     publish(store, db, "uploads/2024-RV-0001", changed)
     page = client.get("/packets/2024-RV-0001").text
-    assert "已排除" not in page and page.count("待处理</span>") == 3
+    assert 'class="state dismissed"' not in page and page.count("待处理</span>") == 3
 
 
 @pytest.mark.parametrize(("target", "lands"), [

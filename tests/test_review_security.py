@@ -69,7 +69,7 @@ def signed_in(app, address: str = "203.0.113.5") -> TestClient:  # noqa: ANN001
 def test_strict_csp_no_inline_style_and_the_stylesheet_is_served(setup):
     app, *_ = setup
     client = signed_in(app)
-    for path in ("/", f"/packets/{APP}", "/audit", "/login"):
+    for path in ("/", f"/packets/{APP}", f"/packets/{APP}/view/f1", f"/packets/{APP}/view/p0-1", "/stats", "/export", "/audit", "/login"):
         r = client.get(path)
         csp = r.headers["content-security-policy"]
         assert "base-uri 'none'" in csp and "form-action 'self'" in csp and "frame-ancestors 'none'" in csp, path

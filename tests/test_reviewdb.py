@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 
 from pipeline.errors import InputError
 from pipeline.models import DocumentInfo, EngineInfo, Finding, FindingCode, PageInfo, Recommendation, Report
-from pipeline.screen import recommend
+from pipeline.report import recommend
 from storage.migrate import upgrade
 from storage.reviewdb import (
     AppendOnlyError,

@@ -9,10 +9,11 @@ import pytest
 
 from detectors import PACKET_CHECKS, appraisal, continuing_education, eligibility, materials, submission, unit_documents
 from detectors.unit_documents import working_days
+from pipeline.checks import check_packet
+from pipeline.context import RuleSpec
 from pipeline.errors import RulesError
 from pipeline.models import FindingCode
 from pipeline.rules import load_notice, load_rules
-from pipeline.screen import check_packet
 from tests.factories import manifest, text_file
 
 RULES = load_rules()
@@ -347,7 +348,7 @@ def test_packet_checks_build_a_checklist_and_survive_a_failing_rule():
     def broken(m, notice, files):
         raise RuntimeError("bug")
 
-    result = check_packet(m, RULES[m.track], [], (*PACKET_CHECKS, broken))
+    result = check_packet(m, RULES[m.track], [], (*PACKET_CHECKS, RuleSpec("broken", broken, frozenset())))
     assert any(f.code == FindingCode.SCREENING_ERROR for f in result.findings)
     assert {c.state for c in result.checklist} >= {"ok", "problem"}
     assert all(f.message.endswith("）") for f in result.findings if f.code != FindingCode.SCREENING_ERROR)

@@ -10,8 +10,9 @@ from detectors import REGISTRY, appraisal, materials, unit_documents
 from pipeline.documents import SourcePage
 from pipeline.manifest import Slot
 from pipeline.models import DocumentInfo
-from pipeline.screen import FileResult, screen_page
-from prescreen import samples as S
+from pipeline.context import FileResult
+from pipeline.screen import screen_page
+from samples import generate as S
 from prescreen.cli import main
 from tests.factories import manifest
 

@@ -9,7 +9,7 @@ import pytest
 from detectors import seals
 from pipeline.manifest import Slot, Track
 from pipeline.models import FindingCode, Page
-from prescreen import samples as S
+from samples import generate as S
 
 EMPLOYER = "乌鲁木齐市第十中学"
 CFG = seals.SealConfig()
@@ -68,7 +68,7 @@ def test_school_seal_on_a_diploma_is_not_the_employers(context, engines):
 
 
 def test_unreadable_seal_counts_on_employer_issued_material_only(base, context, engines):
-    img = S.blur(S.draw_seal(base, EMPLOYER, center=(0.7, 0.4)), 2.5)  # the ring is there, its text is not readable
+    img = S.blur(S.draw_seal(base, EMPLOYER, center=(0.7, 0.4)), 4.0)  # the ring is there, its text is not readable
     text, _ = seals.read_seal(img, seals.find_seals(img, CFG)[0], engines.ocr)
     assert not seals.names_employer(text, EMPLOYER, CFG)
     assert [f.code for f in detect(img, Slot.unit_publicity, context, engines)] == [FindingCode.UNMASKED_SEAL]
@@ -99,7 +99,7 @@ def test_line_reader_refuses_what_is_not_a_line(engines):
 
 def test_employer_name_read_off_an_unmasked_seal_is_the_seals_finding(context):
     from pipeline.models import Finding
-    from pipeline.screen import without_subsumed
+    from pipeline.checks import without_subsumed
 
     seal = Finding.of(FindingCode.UNMASKED_SEAL, "s", page=1, bbox=(0.6, 0.3, 0.8, 0.5))
     on_seal = Finding.of(FindingCode.UNMASKED_EMPLOYER, "e", page=1, bbox=(0.62, 0.32, 0.78, 0.36))

@@ -71,7 +71,7 @@ def test_reports_are_versioned_never_overwritten(store):
 
 
 def test_packet_from_store(store, builder):
-    from prescreen import samples as S
+    from samples import generate as S
 
     builder.add("diploma", "diploma.png", S.encode_image(S.render_html("<p>x</p>", dpi=50), "png"))
     builder.write()

@@ -110,7 +110,7 @@ def test_notification_to_flow_run_to_report_on_loopback(harness, s3_server, tmp_
     env = {"STORE": "minio", "MINIO_ENDPOINT": s3_server, "MINIO_BUCKET": bucket, "WEBHOOK_TOKEN": "t0ken", "SECRET_KEY": "s" * 40}
     for key, value in env.items():
         monkeypatch.setenv(f"PRESCREEN_{key}", value)
-    flow_module._settings.cache_clear()
+    flow_module.settings.cache_clear()
     store = MinioStore(s3_server, "k", "s", bucket, secure=False, create_bucket=True)
     folder = review_packet(tmp_path / "2024-RV-0100", "2024-RV-0100")
     names = sorted(p.name for p in folder.iterdir())
@@ -152,7 +152,8 @@ def test_notification_to_flow_run_to_report_on_loopback(harness, s3_server, tmp_
         add_user(s, "li", "correct horse battery")
     login(client, "li", "correct horse battery")
     assert "2024-RV-0100" in client.get("/").text
-    flow_module._settings.cache_clear()
+    assert "2024-RV-0100" in client.get("/", params={"q": "阿依古丽买买提"}).text  # the manifest's name was recorded
+    flow_module.settings.cache_clear()
 
 
 # ---------------------------------------------------------------- nightly
@@ -211,6 +212,12 @@ def test_nightly_rescreens_unchanged_awaiting_packet_without_ocr(harness, tmp_pa
     assert second_spy.ocr.calls == 0 and second_spy.orientation.calls == 0  # every page from the cache
     assert second["new_reports"] == 0 and latest_pointer(LocalStore(root), "uploads/2024-RV-0200") == pointer
     assert second["codes"]["UNMASKED_NAME"] >= 1 and not second["failed"]
+    from prescreen.settings import Settings
+    from storage.reviewdb import Packet
+
+    with runtime.review_db(Settings().database_url).session() as s:  # both paths record the manifest's applicant
+        packet = s.get(Packet, "2024-RV-0200")
+        assert (packet.applicant_name, packet.employer) == ("阿依古丽·买买提", "乌鲁木齐市第十中学")
 
 
 def test_nightly_counts_a_failed_packet_and_goes_on(harness, tmp_path, engines, monkeypatch):
@@ -223,7 +230,7 @@ def test_nightly_counts_a_failed_packet_and_goes_on(harness, tmp_path, engines, 
     bad.mkdir(parents=True)
     (bad / "manifest.yaml").write_text("application_id: [unclosed")
     good = root / "uploads" / "2025-ok"
-    from prescreen import samples as S
+    from samples import generate as S
 
     b = S.PacketBuilder(good, application_id="2025-ok", track="initial_junior")
     b.add("work_summary", "s.pdf", S.html_pdf([S.work_summary_html(chars=300)]))

@@ -5,7 +5,7 @@ foreign-degree certificates, publicity notices listing colleagues, recommendatio
 by a superior, dated promise letters and publicity results; every font installed here; the same page
 captured again (re-encoded, rescaled, cropped, shifted, turned, rescanned).
 
-Built on ``prescreen.samples`` and imported by nothing in the screening code: tests and benchmarks
+Built on ``samples.generate`` and imported by nothing in the screening code: tests and benchmarks
 only. Every generator is deterministic for its arguments.
 """
 
@@ -21,8 +21,8 @@ import cv2
 import numpy as np
 import pymupdf
 
-from prescreen import samples as S
-from prescreen.samples import A4_PT, CERT_CSS, Person
+from samples import generate as S
+from samples.generate import A4_PT, CERT_CSS, Person
 
 EXTRA_FONTS = {  # Debian fonts-noto-cjk, fonts-wqy-microhei
     "noto-sans": Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),

@@ -1,0 +1,161 @@
+"""What failed on documents the project did not draw, one test per class: real seals, faces and
+documents from ``../shared/realdev`` and seals in other engravings."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from detectors import faces, seals
+from pipeline import facefind
+from pipeline.manifest import Slot, Track
+from pipeline.models import FindingCode, Page
+from pipeline.orientation import choose, turn
+from samples import engrave as E
+from samples.engrave import mask_eyes
+from samples import generate as S
+
+REALDEV = Path(__file__).resolve().parents[2] / "shared" / "realdev"
+LABELS = json.loads((REALDEV / "labels.json").read_text())["images"]
+
+
+def real(name: str) -> np.ndarray:
+    img = cv2.imread(str(REALDEV / "images" / f"{name}.jpg"))
+    assert img is not None, name
+    return img
+
+
+def seal_findings(img, slot, context, engines, employer):
+    ctx = context(slot, Track.review)
+    ctx = replace(ctx, manifest=ctx.manifest.model_copy(update={"applicant": ctx.manifest.applicant.model_copy(update={"employer": employer})}), ocr=engines.ocr)
+    return seals.detect(Page(slot=slot, file="f.jpg", number=1, image=img, lines=()), ctx)
+
+
+FORM = S.render_html(S.appraisal_html(S.Person(name="████", employer="██████")), dpi=150)
+
+
+def paste_seal(page: np.ndarray, name: str, k: int = 0) -> np.ndarray:
+    """A real seal picture laid on a page as ink (its paper does not cover the page)."""
+    x0, y0, x1, y1 = LABELS[name]["seals"][k]["bbox_px"]
+    patch = real(name)[y0:y1, x0:x1].astype(np.float32)
+    paper = np.percentile(patch.reshape(-1, 3), 95, axis=0)
+    out = page.copy()
+    h, w = patch.shape[:2]
+    y, x = int(0.65 * page.shape[0]), int(0.55 * page.shape[1])
+    out[y : y + h, x : x + w] = (out[y : y + h, x : x + w].astype(np.float32) * np.clip(patch / paper, 0, 1)).astype(np.uint8)
+    return out
+
+
+# ---------------------------------------------------------------- seals
+
+
+@pytest.mark.parametrize(("name", "text"), [("seal_closeup_b", "郑州市退役军人事务局机关工会委员会"), ("seal_closeup_c", "河南省莱科澳森机电科技有限责任公司"), ("seal_three_impressions", "北京中导开源科技有限公司")])
+def test_real_seals_are_read(engines, name, text):
+    from detectors.names import _edit_distance
+
+    img = real(name)
+    found = seals.find_seals(img, seals.SealConfig())
+    assert found
+    reading = seals.read_ring(img, found[0], engines.ocr)
+    assert _edit_distance(text, reading.text, 9) <= 2, reading.text
+
+
+@pytest.mark.parametrize("name", ["seal_closeup_b", "seal_three_impressions"])
+def test_a_real_seal_naming_the_employer_is_found_and_another_bodys_is_not(context, engines, name):
+    page = paste_seal(FORM, name)
+    employer = LABELS[name]["seals"][0]["text"].split("/")[0].split("—")[0].strip()
+    assert [f.code for f in seal_findings(page, Slot.annual_appraisal, context, engines, employer)] == [FindingCode.UNMASKED_SEAL]
+    assert seal_findings(page, Slot.annual_appraisal, context, engines, "乌鲁木齐市第十中学") == []
+
+
+@pytest.mark.parametrize("bureau", ["乌鲁木齐市文化体育广电和旅游局", "乌鲁木齐市人力资源和社会保障局"])
+def test_a_bureaus_seal_is_not_the_employers_for_sharing_the_city(context, engines, bureau):
+    page = S.draw_seal(FORM, bureau, center=(0.68, 0.78))
+    for employer in ("乌鲁木齐市文化馆", "乌鲁木齐市人民医院", "乌鲁木齐市第十中学"):
+        assert seal_findings(page, Slot.annual_appraisal, context, engines, employer) == [], employer
+
+
+def test_a_circle_without_lettering_is_not_a_seal(context, engines):
+    page = cv2.cvtColor(cv2.cvtColor(FORM, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
+    cv2.circle(page, (800, 1300), 110, (30, 30, 30), 4)  # a round emblem: a ring and a star, no text
+    pts = np.array([[800 + 40 * np.cos(a), 1300 + 40 * np.sin(a)] for a in np.linspace(-np.pi / 2, 1.5 * np.pi, 6)[:-1]], np.int32)
+    cv2.fillPoly(page, [pts[[0, 2, 4, 1, 3]]], (30, 30, 30))
+    assert seal_findings(page, Slot.annual_appraisal, context, engines, "乌鲁木齐市第十中学") == []
+
+
+@pytest.mark.parametrize("i", [1, 9, 13, 15, 20])
+def test_employer_seals_in_other_engravings_are_found(context, engines, i):
+    how = E.engravings(1)[i]
+    page = E.stamp(FORM, "乌鲁木齐市第十中学", how, center=(0.68, 0.78), radius=0.09 if how.oval == 1 else 0.11, seed=i)
+    assert [f.code for f in seal_findings(S.jpeg(page, 85), Slot.annual_appraisal, context, engines, "乌鲁木齐市第十中学")] == [FindingCode.UNMASKED_SEAL]
+
+
+def test_a_grey_photocopied_employer_seal_is_found(context, engines):
+    page = S.draw_seal(FORM, "乌鲁木齐市第十中学", center=(0.68, 0.78), opacity=0.6)
+    grey = cv2.cvtColor(cv2.cvtColor(page, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
+    assert [f.code for f in seal_findings(S.jpeg(grey, 70), Slot.unit_publicity, context, engines, "乌鲁木齐市第十中学")] == [FindingCode.UNMASKED_SEAL]
+
+
+def test_an_unreadable_verdict_says_why(context, engines):
+    page = S.blur(S.draw_seal(FORM, "乌鲁木齐市第十中学", center=(0.68, 0.78)), 4.0)
+    found = seal_findings(page, Slot.annual_appraisal, context, engines, "乌鲁木齐市第一中学")
+    assert [f.code for f in found] == [FindingCode.UNMASKED_SEAL]
+    assert found[0].evidence["unreadable"] == "印迹模糊"
+    # the supervising department's seal on its own opinion is not the employer's
+    assert seal_findings(page, Slot.supervisor_opinion, context, engines, "乌鲁木齐市第一中学") == []
+
+
+# ---------------------------------------------------------------- faces and orientation
+
+
+PORTRAITS = ["face_portrait_suit", "face_frontal_plain_bg", "face_older_man", "face_glasses_smile", "face_closeup_smile", "face_asian_woman_hand"]
+
+
+def eyes_found(img, context):
+    ctx = context(Slot.photo, Track.review)
+    return [f.code for f in faces.detect_eyes(Page(slot=Slot.photo, file="p.jpg", number=1, image=img, lines=()), ctx)]
+
+
+@pytest.mark.parametrize("how", ["bar", "mosaic", "lenses"])
+def test_masked_real_portraits_pass(context, how):
+    wrong = []
+    for name in PORTRAITS:
+        face = LABELS[name]["faces"][0]
+        if eyes_found(S.jpeg(mask_eyes(real(name), face, how), 80), context):
+            wrong.append(name)
+    assert wrong == []
+
+
+def test_open_real_portraits_are_flagged(context):
+    assert [n for n in PORTRAITS if eyes_found(real(n), context) != [FindingCode.UNMASKED_EYES]] == []
+
+
+@pytest.mark.parametrize("turned", [90, 270])
+def test_a_small_photo_scanned_sideways_onto_a4_is_found(context, turned):
+    photo = S.scale(real("face_frontal_plain_bg"), 0.6)
+    page = S.paste(S.render_html("<h1>身份证复印件</h1>", dpi=150), S.rotate_cw(photo, turned), (0.3, 0.3))
+    assert eyes_found(page, context) == [FindingCode.UNMASKED_EYES]
+
+
+@pytest.mark.parametrize("name", PORTRAITS[:4])
+def test_an_upright_real_portrait_is_left_upright_and_a_turned_one_is_turned_back(engines, name):
+    img = real(name)
+    assert choose(img, engines.orientation, photo=True)[0].rotation == 0
+    for t in (90, 180, 270):
+        assert choose(turn(img, t), engines.orientation, photo=True)[0].rotation == (360 - t) % 360
+
+
+def test_faces_every_which_way_do_not_turn_a_photo(engines):
+    assert facefind.upright_turn(real("face_children_rotated")) is None
+
+
+def test_an_id_card_photographed_upside_down_is_turned(engines):
+    card = S.render_html(S.id_card_portrait_html(), size_pt=S.ID_CARD_PT, dpi=300, margin=10)
+    card = S.paste(card, S.face_photo(180, 240), (0.62, 0.12))
+    photo = S.jpeg(S.rotate_cw(cv2.copyMakeBorder(card, 60, 60, 60, 60, cv2.BORDER_CONSTANT, value=(90, 100, 110)), 180), 75)
+    assert choose(photo, engines.orientation, read=lambda im: engines.ocr.read(im, keep_unread=True))[0].rotation == 180
