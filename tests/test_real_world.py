@@ -178,3 +178,41 @@ def test_an_id_card_photographed_upside_down_is_turned(engines):
     card = S.paste(card, S.face_photo(180, 240), (0.62, 0.12))
     photo = S.jpeg(S.rotate_cw(cv2.copyMakeBorder(card, 60, 60, 60, 60, cv2.BORDER_CONSTANT, value=(90, 100, 110)), 180), 75)
     assert choose(photo, engines.orientation, read=lambda im: engines.ocr.read(im, keep_unread=True))[0].rotation == 180
+
+
+# ---------------------------------------------------------------- whole packets
+
+
+def _screen(builder, notices, engines):
+    from detectors import PACKET_CHECKS, REGISTRY
+    from pipeline.packet import load_packet
+    from pipeline.screen import screen_packet
+
+    builder.write()
+    return screen_packet(load_packet(builder.root), notices, engines, REGISTRY, PACKET_CHECKS).report
+
+
+@pytest.mark.parametrize("container", ["pdf", "tiff"])
+def test_a_name_left_on_page_3_of_4_is_found(builder, notices, engines, container):
+    """Every page of a scanned multi-page file is searched: the applicant masked on three CE
+    certificates and left readable on the third."""
+    p = builder.person
+    pages = []
+    for k in range(4):
+        html = S.ce_certificate_html(p, year=2021 + k)
+        img = S.render_html(html, dpi=150)
+        pages.append(img if k == 2 else S.masked(img, html, p.name, p.employer))
+    data = S.images_pdf(pages) if container == "pdf" else S.multipage_tiff(pages)
+    builder.add("ce_certificate", f"ce.{container}", data)
+    report = _screen(builder, notices, engines)
+    names = [f for f in report.findings if f.code is FindingCode.UNMASKED_NAME]
+    assert [(f.file, f.page) for f in names] == [(f"ce.{container}", 3)]
+
+
+def test_a_diploma_blurred_past_reading_is_blurry_not_another_document(builder, notices, engines):
+    """No text left to read: the page is reported for its blur, not as a document of the wrong kind."""
+    diploma = S.render_html(S.diploma_html(builder.person), dpi=200)
+    builder.add("diploma", "diploma.jpg", S.encode_image(S.blur(diploma, 5.0 * 200 / 72), "jpeg"))
+    report = _screen(builder, notices, engines)
+    codes = {f.code for f in report.findings if f.file == "diploma.jpg"}
+    assert FindingCode.BLURRY in codes and FindingCode.WRONG_DOCUMENT not in codes
