@@ -7,8 +7,8 @@ through the whole pipeline
     python bench/eval_cross_documents.py              # the evaluation (about 10 minutes on 2 cores)
     python bench/eval_cross_documents.py --calibrate  # fingerprint distances behind DuplicateConfig
 
-Codes: NAME_MISMATCH, ID_EXPIRED, DUPLICATE_UPLOAD, DATE_INCONSISTENT; and the two readings of
-issue 12 item 1: the diploma's graduation date (NOT_ELIGIBLE from a mismatch) and the CE
+Codes: NAME_MISMATCH, ID_EXPIRED, DUPLICATE_UPLOAD, DATE_INCONSISTENT; and the two readings
+told apart by their anchors: the diploma's graduation date (NOT_ELIGIBLE from a mismatch) and the CE
 certificates' year and category (CE_INCOMPLETE). For each, the number of cases the rules left to
 the auditor (待人工核对) is reported next to precision and recall: a case left to the auditor
 raises nothing, so it counts as a miss when a finding was expected.
@@ -327,7 +327,7 @@ def eval_dates(reader: Reader, scores: Scores) -> None:
         scores.record("DATE_INCONSISTENT", bad, document_dates.check(m, RULES[m.track], files), f"dates kind {kind} bad={bad}", track, document_dates.ITEM)
 
 
-# ---------------------------------------------------------------- issue 12 item 1: graduation, CE year/category
+# ---------------------------------------------------------------- graduation, CE year/category
 
 
 def eval_graduation(reader: Reader, scores: Scores) -> None:

@@ -1,4 +1,4 @@
-"""Dates told apart by their anchors, not their place (issue 12, item 1): graduation, birth, issue,
+"""Dates told apart by their anchors, not their place: graduation, birth, issue,
 publicity and study dates; the year and category of continuing-education certificates.
 
 The rule-level tests at the top are regressions for two classes of false findings seen on

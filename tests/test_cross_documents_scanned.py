@@ -140,7 +140,7 @@ def test_dates_on_scans_against_the_submission(read, notices):
     assert all(f.bbox is not None for f in result.findings)
 
 
-# ---------------------------------------------------------------- anchored readings (issue 12 item 1)
+# ---------------------------------------------------------------- anchored readings
 
 
 @pytest.mark.parametrize(
