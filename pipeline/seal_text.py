@@ -40,6 +40,7 @@ class SealTextModel:
                 raise FileNotFoundError(str(path))
             opts = ort.SessionOptions()
             opts.log_severity_level = 3
+            opts.enable_cpu_mem_arena = False  # the arena would keep its largest input's buffers for good: freed after each run
             if threads > 0:
                 opts.intra_op_num_threads = threads
             self._session = ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
