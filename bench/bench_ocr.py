@@ -175,12 +175,12 @@ def counts(output: str) -> dict[str, tuple[int, int, int]]:
     return got
 
 
-def recall_table(configs: list[Config], every: int, full: bool, log_dir: Path) -> None:
+def recall_table(configs: list[Config], every: int, full: bool, log_dir: Path, today_whole: bool = True) -> None:
     keep_file = log_dir / "known_failures.txt"
     results: dict[str, dict[str, tuple[int, int, int]]] = {}
     cases: dict[str, str] = {}
     for c in configs:
-        whole = full or c is TODAY
+        whole = full or (c is TODAY and today_whole)
         extra = [] if whole else ["--every", str(every), "--keep", str(keep_file)]
         merged: dict[str, tuple[int, int, int]] = {}
         spent = 0.0
@@ -220,6 +220,12 @@ def main() -> None:
     ap.add_argument("--full", action="store_true", help="recall on every case for every configuration")
     ap.add_argument("--only", nargs="*", help="configurations by name (today's always runs)")
     ap.add_argument("--logs", type=Path, default=None, help="keep each evaluation's output here")
+    ap.add_argument(
+        "--known-failures", type=Path, default=None,
+        help="labels of the cases today's configuration got wrong on the whole sets (from an earlier full run): "
+        "every configuration, today's too, then runs on the same subset, which includes them",
+    )
+    ap.add_argument("--evals", nargs="*", default=list(EVALS), help=f"which evaluations ({', '.join(EVALS)})")
     args = ap.parse_args()
     logging.getLogger("RapidOCR").setLevel(logging.ERROR)
     configs = [c for c in CONFIGS if not args.only or c is TODAY or c.name in args.only]
@@ -235,9 +241,12 @@ def main() -> None:
     if args.recall:
         log_dir = args.logs or Path(tempfile.mkdtemp(prefix="bench_ocr_"))
         log_dir.mkdir(parents=True, exist_ok=True)
-        (log_dir / "known_failures.txt").write_text("", encoding="utf-8")
-        print(f"\nevaluation outputs in {log_dir}")
-        recall_table(configs, args.every, args.full, log_dir)
+        known = args.known_failures.read_text(encoding="utf-8") if args.known_failures else ""
+        (log_dir / "known_failures.txt").write_text(known, encoding="utf-8")
+        for name in [e for e in EVALS if e not in args.evals]:
+            del EVALS[name]
+        print(f"\nevaluation outputs in {log_dir}; evaluations: {', '.join(EVALS)}")
+        recall_table(configs, args.every, args.full, log_dir, today_whole=args.known_failures is None)
 
 
 if __name__ == "__main__":

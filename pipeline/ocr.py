@@ -56,7 +56,9 @@ class OcrOptions(BaseModel):
     backend: Literal["openvino", "onnxruntime"] = Field(
         "openvino",
         description="inference runtime of the detection and recognition models (the same ONNX files): OpenVINO "
-        "read an A4 page 2.3-2.7x faster than onnxruntime here (bench_ocr), with the same text",
+        "read the benchmark packet's pages in 0.54x onnxruntime's time (bench_ocr, mean; 0.37x on one A4 page), "
+        "with the same findings on the evaluations; its buffers need a smaller detector input (det_side_px) to keep a "
+        "worker under 1 GB",
     )
     det_side_px: int = Field(
         960,
@@ -75,8 +77,9 @@ class OcrOptions(BaseModel):
         "high (px), judged from a first detection at det_side_px (or 960 px); costs that first detection",
     )
     rec_batch: int = Field(
-        6, ge=1, le=64, description="text lines per recognition call (rapidocr's default 6; larger batches pad "
-        "short lines to the longest and measured slower here)"
+        6, ge=1, le=64, description="text lines per recognition call (rapidocr's default 6): 16 and 32 measured no "
+        "faster beyond the noise of this shared machine (bench_ocr) and pad short lines to the longest, which "
+        "changed a few characters read"
     )
 
 
