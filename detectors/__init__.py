@@ -14,8 +14,12 @@ from detectors import (
     appraisal,
     clarity,
     continuing_education,
+    document_dates,
+    duplicates,
     eligibility,
     faces,
+    holder_names,
+    id_card,
     materials,
     names,
     orientation,
@@ -62,4 +66,9 @@ PACKET_CHECKS: tuple[RuleSpec, ...] = (
         unit_documents.check,
         _codes(F.PUBLICITY_TOO_SHORT, F.UNSIGNED, F.WORK_SUMMARY_LENGTH, F.SCREENING_ERROR),
     ),
+    # across documents: readings already made, compared with each other and with the manifest
+    RuleSpec("holder_names", holder_names.check, _codes(F.NAME_MISMATCH)),
+    RuleSpec("id_card", id_card.check, _codes(F.ID_EXPIRED)),
+    RuleSpec("duplicates", duplicates.check, _codes(F.DUPLICATE_UPLOAD)),
+    RuleSpec("document_dates", document_dates.check, _codes(F.DATE_INCONSISTENT)),
 )

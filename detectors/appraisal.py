@@ -34,16 +34,20 @@ def check(m: Manifest, notice: Notice, files: list[FileResult]) -> CheckResult:
     years = completed_years(m, rules.appraisal_year_count(m.applicant.education.level))
     found = records(files)
     cite = notice.cite("appraisal")
+    form = rules.appraisal_form or "考核材料"
     findings: list[Finding] = []
     items: list[ChecklistItem] = []
     for year in sorted(years):
         hit = found.get(year)
         if hit is None or hit[0].rating is None:
-            what = "未找到" if hit is None else "找到该年度但未能识别考核等次于"
+            if hit is None:
+                text = f"上传的{form}中未找到{year}年度考核记录"
+            else:
+                text = f"上传的{form}中有{year}年度的记录，但未能辨认其考核等次"
             findings.append(
                 Finding.of(
                     FindingCode.APPRAISAL_YEAR_MISSING,
-                    f"{year}年度考核：{what}上传的考核材料中{cite}",
+                    f"{text}{cite}",
                     slot=Slot.annual_appraisal,
                     file=hit[1].document.file if hit else None,
                     page=hit[0].page if hit else None,
@@ -58,11 +62,14 @@ def check(m: Manifest, notice: Notice, files: list[FileResult]) -> CheckResult:
             items.append(ChecklistItem(item=f"{year}年度考核", state="ok", detail=rec.rating))
             continue
         code = FindingCode.APPRAISAL_NOT_EXCELLENT if m.track == Track.fhj_three_year else FindingCode.NOT_ELIGIBLE
-        need = "连续三年考核优秀" if m.track == Track.fhj_three_year else f"考核{rules.min_rating}"
+        if m.track == Track.fhj_three_year:
+            text = f"{year}年度考核等次为“{rec.rating}”，“访惠聚”三年高定要求连续三年考核优秀{notice.cite('fhj_title')}"
+        else:
+            text = f"{year}年度考核等次为“{rec.rating}”，本类别要求考核{rules.min_rating}{notice.cite('eligibility')}"
         findings.append(
             Finding.of(
                 code,
-                f"{year}年度考核等次为“{rec.rating}”，不符合“{need}”的要求{cite}",
+                text,
                 slot=Slot.annual_appraisal,
                 file=fr.document.file,
                 page=rec.page,

@@ -18,14 +18,14 @@ def check(m: Manifest, notice: Notice, files: list[FileResult]) -> CheckResult:
     items: list[ChecklistItem] = []
     for slot, req in notice.required_slots(m).items():
         present = [s for s in (slot, *req.alternatives) if m.slot_files(s)]
-        label = SLOT_LABELS[slot] + "".join(f"或{SLOT_LABELS[a]}" for a in req.alternatives)
+        label = notice.material_name(slot) + "".join(f"或{notice.material_name(a)}" for a in req.alternatives)
         if present:
             items.append(ChecklistItem(item=f"{label}已上传", state="ok"))
             continue
         findings.append(
             Finding.of(
                 FindingCode.MISSING_MATERIAL,
-                f"缺少必须上传的材料：{label}{notice.cite('materials')}",
+                f"申报材料中没有{label}，这是本类别必须上传的材料{notice.cite_material(slot)}",
                 slot=slot,
                 evidence={"required": slot.value, "alternatives": [a.value for a in req.alternatives], "score": 1.0},
             )
@@ -45,27 +45,27 @@ def wrong_document(fr: FileResult, notice: Notice) -> Finding | None:
         return None
     lines = [ln for p in fr.pages for ln in p.lines]
     chars = sum(len(ln.text) for ln in lines)
-    expected = SLOT_LABELS[slot]
+    expected = notice.material_name(slot)
     if slot == Slot.photo:
         kind = classify(lines)
         if kind.type is not None and kind.score >= STRONG and chars > 30:
-            return _wrong(fr, f"照片栏上传的是“{SLOT_LABELS[kind.type]}”，不是本人一寸免冠照片", kind.type, kind.score, notice)
+            return _wrong(fr, f"照片栏上传的是{SLOT_LABELS[kind.type]}，不是本人一寸免冠照片", kind.type, kind.score, notice)
         return None
     if chars < _MIN_TEXT_CHARS:
-        return _wrong(fr, f"未识别到文字内容，上传的文件不是“{expected}”", None, 0.8, notice)
+        return _wrong(fr, f"{expected}栏上传的文件上没有可辨认的文字，不像是{expected}", None, 0.8, notice)
     first = fr.pages[0].lines
     kind = classify(first if sum(len(ln.text) for ln in first) >= _MIN_TEXT_CHARS else lines)
     whole = classify(lines)
     # another material's title words, and none of this slot's own: the upload is that other material
     if kind.type is None or kind.type == slot or kind.type not in kind.titled or slot in whole.titled:
         return None
-    return _wrong(fr, f"上传的文件内容为“{SLOT_LABELS[kind.type]}”，不是“{expected}”", kind.type, kind.score, notice)
+    return _wrong(fr, f"{expected}栏上传的是{SLOT_LABELS[kind.type]}，不是{expected}", kind.type, kind.score, notice)
 
 
 def _wrong(fr: FileResult, message: str, found: Slot | None, score: float, notice: Notice) -> Finding:
     return Finding.of(
         FindingCode.WRONG_DOCUMENT,
-        message + notice.cite("materials"),
+        message + notice.cite_material(fr.document.slot),
         slot=fr.document.slot,
         file=fr.document.file,
         evidence={"detected": found.value if found else None, "score": round(min(1.0, score / 6), 2)},

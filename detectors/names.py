@@ -225,7 +225,11 @@ def detect_name(page: Page, ctx: PageContext) -> list[Finding]:
 
 
 def _stands_as_name(page: Page, finding: Finding, variants: list[NameVariant]) -> bool:
-    """A common part of the name is the applicant's here: a label or another part of the name is next to it."""
+    """A common part of the name is the applicant's here: it stands alone as a name (no other name's
+    characters run into it) and a label or another part of the applicant's name is next to it.
+
+    "学生吐尔逊·买买提，性别女" names 吐尔逊·买买提, not the applicant 艾力·买买提: the characters
+    before 买买提 belong to another name. "姓名：████·买买提" and "姓名 | 买买提" (its own cell) do."""
     assert finding.bbox is not None
     box = finding.bbox
     part = _without_separators(normalize(finding.evidence["text"]))[0]
@@ -233,27 +237,67 @@ def _stands_as_name(page: Page, finding: Finding, variants: list[NameVariant]) -
     for line in page.lines:
         if not _overlaps(line.bbox, box):
             continue
-        text = _without_separators(normalize(line.text))[0]
+        full = normalize(line.text)
+        text, where = _without_separators(full)
         i = text.find(part)
         if i < 0:
             continue
         before, after = text[:i], text[i + len(part) :]
-        if LABEL_BEFORE.search(before) or LABEL_AFTER.match(after) or any(o in text for o in others):
+        left_label, right_label = bool(LABEL_BEFORE.search(before)), bool(LABEL_AFTER.match(after))
+        left_part = any(before.endswith(o) for o in others)
+        right_part = any(after.startswith(o) for o in others)
+        # a character read off a mask box is not a name's: the mask's own noise, not somebody's name
+        left_free = not before or not _is_han(before[-1]) or left_label or left_part or _masked(page, line, full, where[i - 1])
+        right_free = (
+            not after or not _is_han(after[0]) or right_label or right_part or _masked(page, line, full, where[i + len(part)])
+        )
+        if not (left_free and right_free):
+            continue  # part of somebody else's name
+        if left_label or right_label or left_part or right_part:
             return True
-    # a label cell to the left on the same row, or the rest of the name in the next cell or line
-    for line in page.lines:
-        if _overlaps(line.bbox, box):
-            continue
-        text = _without_separators(normalize(line.text))[0]
-        beside = _same_row(line.bbox, box) and 0 <= box[0] - line.bbox[2] < 0.12
-        stacked = _h_overlap(line.bbox, box) and 0 <= min(abs(line.bbox[1] - box[3]), abs(box[1] - line.bbox[3])) < 0.03
-        if beside and LABEL_BEFORE.search(text):
-            return True
-        if (beside or stacked or (_same_row(line.bbox, box) and 0 <= line.bbox[0] - box[2] < 0.05)) and any(
-            find(o, text) for o in others
-        ):
+        if before or after:
+            continue  # inside a sentence, with nothing that makes it a name: another line cannot help
+        # the part is a cell (or line) of its own: a label cell to its left, or the rest of the name beside it
+        if _label_cell_left(page, line, box) or _rest_beside(page, line, box, others):
             return True
     return False
+
+
+def _masked(page: Page, line: TextLine, text: str, index: int) -> bool:
+    """The character at ``index`` of the line's text sits on a mask (a near-uniform dark fill). The
+    OCR often reads a character off a mask's edge, its box ending where the mask begins: the slot one
+    character further out (towards the line's end the character is at) counts too."""
+    x0, y0, x1, y1 = _sub_box(line, text, index, index + 1)
+    step = (x1 - x0) if index >= len(text) / 2 else -(x1 - x0)
+    return covered(page, (x0, y0, x1, y1)) or covered(page, (x0 + step, y0, x1 + step, y1))
+
+
+def _label_cell_left(page: Page, own: TextLine, box: BBox) -> bool:
+    """The nearest text to the left on the same row is a label (姓名, 申报人…); a masked part of the
+    name may lie between, so the gap may be wide, but no other text may."""
+    left = [ln for ln in page.lines if ln is not own and _same_row(ln.bbox, box) and ln.bbox[2] <= box[0] + 1e-3]
+    if not left:
+        return False
+    nearest = max(left, key=lambda ln: ln.bbox[2])
+    text = _without_separators(normalize(nearest.text))[0]
+    return box[0] - nearest.bbox[2] < 0.3 and bool(LABEL_BEFORE.search(text))
+
+
+def _rest_beside(page: Page, own: TextLine, box: BBox, others: list[str]) -> bool:
+    """Another part of the applicant's name in the next cell, or on the line just above or below."""
+    for line in page.lines:
+        if line is own or _overlaps(line.bbox, box):
+            continue
+        text = _without_separators(normalize(line.text))[0]
+        beside = _same_row(line.bbox, box) and (0 <= box[0] - line.bbox[2] < 0.12 or 0 <= line.bbox[0] - box[2] < 0.05)
+        stacked = _h_overlap(line.bbox, box) and 0 <= min(abs(line.bbox[1] - box[3]), abs(box[1] - line.bbox[3])) < 0.03
+        if (beside or stacked) and any(text == o or find(o, text) and len(text) <= len(o) + 2 for o in others):
+            return True
+    return False
+
+
+def _is_han(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
 
 
 def _overlaps(a: BBox, b: BBox) -> bool:

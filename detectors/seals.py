@@ -56,6 +56,12 @@ class SealConfig(BaseModel):
     red_saturation: int = Field(30, description="HSV saturation (0-255) of faint red ink; paper and black text measure < 25")
     red_dominance: int = Field(22, description="R minus max(G, B) for ink that reads as red; grey paper measures < 12")
     red_ratio: float = Field(0.14, description="(R - max(G, B)) / R: redness independent of lighting (dim photos)")
+    lettering_dominance: int = Field(
+        12,
+        description="R minus max(G, B) above the page's own median that counts as a ring's lettering: thin strokes of "
+        "faint ink lose half their colour to JPEG's chroma subsampling (measured 22-58 against 29-78 before re-encoding)",
+    )
+    lettering_ratio: float = Field(0.07, description="the same as a share of R, for lettering inside a ring already found")
     ring_coverage: float = Field(0.45, description="share of the ellipse outline carrying ink: half a ring (a seal half masked) still counts")
     grey_ring_coverage: float = Field(0.8, description="the same for colourless seals, where circles are cheap")
     lettering_coverage: float = Field(
@@ -141,6 +147,15 @@ def red_mask(img: np.ndarray, cfg: SealConfig) -> np.ndarray:
     return ((reddish & dominant) * 255).astype(np.uint8)
 
 
+def _faint_red(img: np.ndarray, cfg: SealConfig) -> np.ndarray:
+    """Red strokes too faint for ``red_mask``: redder than the page's paper by a margin (a warm or
+    tinted paper's own redness is its median, not ink)."""
+    red = redness(img)
+    r = img[:, :, 2].astype(np.float32)
+    floor = float(np.median(red[::4, ::4])) + cfg.lettering_dominance
+    return (((red >= floor) & (red >= cfg.lettering_ratio * np.maximum(r, 1))) * 255).astype(np.uint8)
+
+
 def _red_seals(img: np.ndarray, cfg: SealConfig, dmin: float, dmax: float, s: float) -> list[Seal]:
     mask = red_mask(img, cfg)
     if cv2.countNonZero(mask) < 0.1 * dmin * dmin:
@@ -160,7 +175,8 @@ def _red_seals(img: np.ndarray, cfg: SealConfig, dmin: float, dmax: float, s: fl
             seal = _ellipse_seal(c, near, cfg, dmin, dmax, s)
             if seal is not None and not any(_same(seal, f) for f in found):
                 found.append(seal)
-    seals = sorted((f for f in found if _has_lettering(mask, f, cfg)), key=lambda f: -f.axes[0] * f.axes[1] * f.coverage)
+    letters = mask | _faint_red(img, cfg)  # inside a red ring, fainter red strokes are its lettering
+    seals = sorted((f for f in found if _has_lettering(letters, f, cfg)), key=lambda f: -f.axes[0] * f.axes[1] * f.coverage)
     kept: list[Seal] = []
     for f in seals:  # the largest well-covered ring first; a part of it (inner ring, clump of letters) is not another seal
         if not any(_overlap(f, g) > 0.5 for g in kept):
@@ -225,25 +241,52 @@ def _has_lettering(ink: np.ndarray, seal: Seal, cfg: SealConfig) -> bool:
 
 
 def _grey_seals(img: np.ndarray, cfg: SealConfig, dmin: float, dmax: float, s: float) -> list[Seal]:
+    """Seals on a page whose colour is gone: a ring (a circle by Hough, an oval by its outline)
+    with paper just outside it and lettering inside."""
     gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
     ink = (gray < min(200, float(np.percentile(gray, 90)) - 40)).astype(np.uint8) * 255
     circles = cv2.HoughCircles(
         cv2.medianBlur(gray, 5), cv2.HOUGH_GRADIENT, dp=1.5, minDist=dmin, param1=120, param2=45, minRadius=int(dmin / 2), maxRadius=int(dmax / 2)
     )
-    out = []
-    for cx, cy, r in ([] if circles is None else circles[0]):
+    candidates = [((float(cx), float(cy)), (float(r), float(r)), 0.0) for cx, cy, r in ([] if circles is None else circles[0])]
+    candidates += _grey_ovals(ink, dmin, dmax)
+    out: list[Seal] = []
+    for center, axes, angle in candidates:
         # a seal's ring is a line with paper outside it; text or a table covers every radius alike
-        coverage = _ring_coverage(ink, (cx, cy), (r, r), 0, thin=True)
+        coverage = _ring_coverage(ink, center, axes, angle, thin=True)
         if coverage < cfg.grey_ring_coverage:
             continue
-        if _ring_coverage(ink, (cx, cy), (r * 1.15, r * 1.15), 0, thin=True) > 0.5:
+        if _ring_coverage(ink, center, (axes[0] * 1.15, axes[1] * 1.15), angle, thin=True) > 0.5:
             continue
         inner = np.zeros_like(ink)
-        cv2.circle(inner, (int(cx), int(cy)), int(r * 0.75), 255, -1)
+        cv2.ellipse(inner, (int(center[0]), int(center[1])), (int(axes[0] * 0.75), int(axes[1] * 0.75)), angle, 0, 360, 255, -1)
         inside = float((ink[inner > 0] > 0).mean()) if inner.any() else 0.0
-        seal = Seal((float(cx), float(cy)), (float(r), float(r)), 0.0, False, s, coverage)
-        if 0.02 < inside < 0.5 and _has_lettering(ink, seal, cfg):  # lettering, not an empty circle or a solid blot
-            out.append(seal)
+        seal = Seal(center, axes, angle, False, s, coverage)
+        if not (0.02 < inside < 0.5 and _has_lettering(ink, seal, cfg)):  # lettering, not an empty ring or a solid blot
+            continue
+        if any(np.hypot(center[0] - o.center[0], center[1] - o.center[1]) < 0.5 * min(o.axes) for o in out):
+            continue  # the same ring found both ways
+        out.append(seal)
+    return out
+
+
+def _grey_ovals(ink: np.ndarray, dmin: float, dmax: float) -> list[tuple[tuple[float, float], tuple[float, float], float]]:
+    """Ellipses fitted to the outer outline of ink shapes of a seal's size (oval seals, and circles
+    Hough missed); whether each is a ring is for the caller's coverage test."""
+    closed = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
+    contours, _ = cv2.findContours(closed, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    out = []
+    for c in contours:
+        if len(c) < 20:
+            continue
+        x, y, w, h = cv2.boundingRect(c)
+        if not (dmin <= max(w, h) <= dmax and min(w, h) >= 0.5 * max(w, h)):
+            continue
+        (cx, cy), (a, b), angle = cv2.fitEllipse(c)
+        if min(a, b) < 0.5 * max(a, b):
+            continue
+        # the fit runs along the ring's outer edge: move it to the middle of a thin stroke
+        out.append(((float(cx), float(cy)), (float(a) / 2 * 0.985, float(b) / 2 * 0.985), float(angle)))
     return out
 
 

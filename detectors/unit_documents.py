@@ -56,7 +56,7 @@ def _publicity(m: Manifest, notice: Notice, files: list[FileResult]):  # noqa: A
         except NotImplementedError:
             f = Finding.of(
                 FindingCode.SCREENING_ERROR,
-                f"公示期{start}至{end}：节假日数据不含该年份，无法核对工作日，请人工审核",
+                f"公示期为{start}至{end}，节假日数据不含该年份，无法核对工作日，请人工审核",
                 slot=Slot.unit_publicity,
                 file=fr.document.file,
             )
@@ -67,7 +67,8 @@ def _publicity(m: Manifest, notice: Notice, files: list[FileResult]):  # noqa: A
             return [], [ChecklistItem(item=item, state="ok", detail=detail)]
         f = Finding.of(
             FindingCode.PUBLICITY_TOO_SHORT,
-            f"公示期{start.month}月{start.day}日至{end.month}月{end.day}日只有{days}个工作日，少于{need}个工作日{notice.cite('publicity')}",
+            f"推荐单位公示的公示期为{start.month}月{start.day}日至{end.month}月{end.day}日，只有{days}个工作日，"
+            f"少于规定的{need}个工作日{notice.cite('publicity')}",
             slot=Slot.unit_publicity,
             file=fr.document.file,
             page=where.page if where else None,
@@ -83,8 +84,9 @@ _TEMPLATE = set("签名字承诺人申报本日期时间年月（）():：_ ")
 
 
 def _promise_letter(m: Manifest, notice: Notice, files: list[FileResult]):  # noqa: ANN202
+    """Only where the notice asks for a promise letter (2025 四、（六）); the 2024 notice asks for none."""
     letters = [fr for fr in slot_files(files, Slot.promise_letter) if readable(fr)]
-    if not letters:
+    if not letters or "promise_letter" not in notice.clauses:
         return [], []
     findings, items = [], []
     for fr in letters:
@@ -99,7 +101,7 @@ def _promise_letter(m: Manifest, notice: Notice, files: list[FileResult]):  # no
         findings.append(
             Finding.of(
                 FindingCode.UNSIGNED,
-                f"个人承诺书缺少{missing}{notice.cite('promise_letter')}",
+                f"个人承诺书上没有{missing}，承诺书须有本人亲笔签名和承诺时间{notice.cite('promise_letter')}",
                 slot=Slot.promise_letter,
                 file=fr.document.file,
                 page=label.page if label else None,
@@ -151,7 +153,7 @@ def _work_summary(m: Manifest, notice: Notice, files: list[FileResult]):  # noqa
         return [], [ChecklistItem(item=item, state="ok", detail=f"约{count}字")]
     f = Finding.of(
         FindingCode.WORK_SUMMARY_LENGTH,
-        f"工作小结约{count}个汉字，不在{lo}-{hi}字范围内{notice.cite('work_summary')}",
+        f"工作小结约{count}个汉字，{'不足' if count < lo else '超过'}规定的{lo}-{hi}字{notice.cite('work_summary')}",
         slot=Slot.work_summary,
         file=summaries[0].document.file if len(summaries) == 1 else None,
         evidence={"han_chars": count, "min": lo, "max": hi, "score": 0.9},

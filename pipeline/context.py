@@ -51,6 +51,7 @@ class PageResult(Frozen):
     lines: tuple[TextLine, ...] = ()
     findings: tuple[Finding, ...] = ()
     thumbnail: bytes = b""
+    fingerprint: str = ""  # perceptual fingerprint of the upright page (pipeline.fingerprint), for duplicates
 
 
 class FileResult(Frozen):

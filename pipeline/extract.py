@@ -19,7 +19,8 @@ _RATING_RE = re.compile("|".join(sorted([*RATINGS, *RATING_SYNONYMS], key=len, r
 CHECKED = set("☑☒✓✔√■▣●◉团図✅✗✘Vv")
 UNCHECKED = set("☐□口○◯〇OΟ0▢")
 
-_CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "O": 0, "o": 0, "Ｏ": 0}
+ZERO_LIKE = "〇○◯OoΟο零"  # how OCR reads the 〇 of a date written in words
+_CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {z: 0 for z in ZERO_LIKE} | {"Ｏ": 0}
 
 
 def normalize(text: str) -> str:
@@ -37,6 +38,8 @@ def cn_number(s: str) -> int | None:
         return int(s)
     if all(c in _CN_DIGITS for c in s):
         return int("".join(str(_CN_DIGITS[c]) for c in s))
+    if all(c in _CN_DIGITS or c == "0" for c in s):  # 二0一六: a 〇 read as the digit zero
+        return int("".join("0" if c == "0" else str(_CN_DIGITS[c]) for c in s))
     if "十" in s:
         tens, _, units = s.partition("十")
         t = _CN_DIGITS.get(tens, None) if tens else 1
@@ -45,7 +48,7 @@ def cn_number(s: str) -> int | None:
     return None
 
 
-NUM = r"(\d{1,4}|[〇零一二三四五六七八九十Oo]{1,4})"  # a year, month or day: digits or Chinese numerals
+NUM = r"(\d{1,4}|[〇○◯ΟοOo0零一二三四五六七八九十]{1,4})"  # a year, month or day: digits or Chinese numerals
 _DATE_RE = re.compile(rf"{NUM}年{NUM}月(?:{NUM}[日号])?")
 _NUMERIC_DATE_RE = re.compile(r"(20\d{2}|19\d{2})[.\-/](\d{1,2})[.\-/](\d{1,2})")
 
@@ -134,19 +137,24 @@ class RatingRecord:
     text: str
 
 
-_YEAR_RE = re.compile(r"(20\d{2}|19\d{2})年(?:度)?")
+_YEAR_RE = re.compile(rf"(20\d{{2}}|19\d{{2}}|[一二][{ZERO_LIKE}〇0一二三四五六七八九]{{3}})年(?:度)?")
 
 
 def years_in(text: str) -> list[tuple[int, bool]]:
-    """(year, strong) for each year mention; strong = written as 年度 (an appraisal year, not a date)."""
+    """(year, strong) for each year mention; strong = written as 年度 (an appraisal year, not a date).
+    A year in words (二〇二四年度) counts when written as 年度 only."""
     t = normalize(text)
     out = []
     for m in _YEAR_RE.finditer(t):
         after = t[m.end() : m.end() + 4]
+        words = not m.group(1).isdigit()
+        year = cn_number(m.group(1)) if words else int(m.group(1))
+        if year is None or not 1900 <= year <= 2100:
+            continue
         if m.group(0).endswith("年度"):
-            out.append((int(m.group(1)), True))
-        elif not re.match(r"\d{1,2}月|[一二三四五六七八九十]{1,2}月", after):
-            out.append((int(m.group(1)), False))
+            out.append((year, True))
+        elif not words and not re.match(r"\d{1,2}月|[一二三四五六七八九十]{1,2}月", after):
+            out.append((year, False))
     return out
 
 
@@ -173,6 +181,7 @@ def rating_in(text: str) -> tuple[str | None, bool]:
 
 def appraisal_records(lines: Sequence[Located]) -> list[RatingRecord]:
     """Year/rating pairs of one appraisal document (one form per year, or one form for several years)."""
+    lines = _join_touching(lines)
     ratings: list[tuple[Located, str | None, bool]] = []
     years: list[tuple[Located, int, bool]] = []
     for loc in lines:
@@ -217,6 +226,39 @@ def appraisal_records(lines: Sequence[Located]) -> list[RatingRecord]:
         if s and y not in records:
             records[y] = RatingRecord(y, None, yl.page, yl.line.bbox, yl.line.text)
     return sorted(records.values(), key=lambda r: r.year)
+
+
+def _join_touching(lines: Sequence[Located], gap: float = 0.015) -> list[Located]:
+    """Pieces of one line that touch on its row joined into one (a PDF text layer splits a tick-box
+    row into "□ 优秀" | "☑" | "合格 □ 基本合格", and a tick belongs to the word after it)."""
+    rows: list[list[Located]] = []
+    for loc in sorted(lines, key=lambda lc: (lc.page, (lc.line.bbox[1] + lc.line.bbox[3]) / 2)):
+        row = next((r for r in reversed(rows[-3:]) if r[0].page == loc.page and _same_row(r[0].line.bbox, loc.line.bbox)), None)
+        if row is None:
+            rows.append([loc])
+        else:
+            row.append(loc)
+    out: list[Located] = []
+    for row in rows:
+        pieces: list[Located] = []
+        for loc in sorted(row, key=lambda lc: lc.line.bbox[0]):
+            prev = pieces[-1] if pieces else None
+            if prev is not None and -0.005 <= loc.line.bbox[0] - prev.line.bbox[2] <= gap:
+                a, b = prev.line.bbox, loc.line.bbox
+                pieces[-1] = Located(
+                    loc.page,
+                    prev.line.model_copy(
+                        update={
+                            "text": prev.line.text + loc.line.text,
+                            "bbox": (a[0], min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])),
+                            "confidence": min(prev.line.confidence, loc.line.confidence),
+                        }
+                    ),
+                )
+            else:
+                pieces.append(loc)
+        out += pieces
+    return out
 
 
 def _same_row(a: BBox, b: BBox) -> bool:

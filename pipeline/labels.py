@@ -25,8 +25,12 @@ CODE_LABELS: dict[FindingCode, str] = {
     FindingCode.WORK_SUMMARY_LENGTH: "工作小结字数不符",
     FindingCode.UNSIGNED: "承诺书未签名或无日期",
     FindingCode.PUBLICITY_TOO_SHORT: "公示期不足",
-    FindingCode.LATE_SUBMISSION: "逾期提交",
+    FindingCode.LATE_SUBMISSION: "不在申报时限内提交",
     FindingCode.TOO_MANY_ATTEMPTS: "提交次数超限",
+    FindingCode.NAME_MISMATCH: "材料姓名与申报人不符",
+    FindingCode.ID_EXPIRED: "身份证已过有效期",
+    FindingCode.DUPLICATE_UPLOAD: "重复上传同一材料",
+    FindingCode.DATE_INCONSISTENT: "材料日期与申报不符",
     FindingCode.TOO_MANY_PAGES: "页数过多",
     FindingCode.SCREENING_ERROR: "自动检查出错",
 }

@@ -51,6 +51,10 @@ class FindingCode(StrEnum):
     PUBLICITY_TOO_SHORT = "PUBLICITY_TOO_SHORT"
     LATE_SUBMISSION = "LATE_SUBMISSION"
     TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
+    NAME_MISMATCH = "NAME_MISMATCH"
+    ID_EXPIRED = "ID_EXPIRED"
+    DUPLICATE_UPLOAD = "DUPLICATE_UPLOAD"
+    DATE_INCONSISTENT = "DATE_INCONSISTENT"
     # Beyond the contract: the screening itself could not finish part of the work.
     TOO_MANY_PAGES = "TOO_MANY_PAGES"
     SCREENING_ERROR = "SCREENING_ERROR"
@@ -63,6 +67,8 @@ SEVERITY: dict[FindingCode, Severity] = {
         FindingCode.ROTATED,
         FindingCode.WORK_SUMMARY_LENGTH,
         FindingCode.UNSIGNED,
+        FindingCode.DUPLICATE_UPLOAD,
+        FindingCode.DATE_INCONSISTENT,
         FindingCode.TOO_MANY_PAGES,
         FindingCode.SCREENING_ERROR,
     )

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import cv2
 import numpy as np
 
-from pipeline import __version__
+from pipeline import __version__, fingerprint
 from pipeline.build import code_digest
 from pipeline.context import Engines, FileResult, PageResult
 from pipeline.doctypes import STRONG, classify
@@ -55,6 +55,7 @@ def page_result(page: Page, findings: Iterable[Finding], thumbnail_px: int, thum
         lines=page.lines,
         findings=tuple(findings),
         thumbnail=thumbnail(page.image, thumbnail_px, thumbnail_quality),
+        fingerprint=fingerprint.of(page.image),
     )
 
 

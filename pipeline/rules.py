@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from pipeline.errors import RulesError
+from pipeline.labels import SLOT_LABELS
 from pipeline.manifest import EducationLevel, EmployerType, Manifest, Slot, Track
 from pipeline.models import FindingCode
 
@@ -31,10 +32,19 @@ class _Rule(BaseModel):
 
 
 class SubmissionRules(_Rule):
+    """The submission window and how often an applicant may submit, each notice in its own terms.
+
+    The two notices count differently: 2025 limits submissions ("提交次数不得超过3次（含初次上报）",
+    ``max_attempts``), 2024 limits returns ("被退回超过3次的，将无法再提交申请", ``max_returns``):
+    after three returns a fourth submission is still allowed, the fifth is not.
+    """
+
     opens: datetime | None = None
     deadline: datetime | None = None
     resubmit_within_hours: float = Field(48, gt=0)
-    max_attempts: int = Field(3, ge=1)
+    max_attempts: int | None = Field(None, ge=1, description="submissions allowed, the first included")
+    max_returns: int | None = Field(None, ge=0, description="returns after which no further submission is accepted")
+    attempts_rule: str = Field("", description="the notice's own words for the limit, quoted in findings")
 
     @field_validator("opens", "deadline")
     @classmethod
@@ -42,6 +52,21 @@ class SubmissionRules(_Rule):
         if value is not None and value.tzinfo is None:
             raise ValueError("needs a time zone, e.g. +08:00")
         return value
+
+    @model_validator(mode="after")
+    def _one_limit(self) -> SubmissionRules:
+        if self.max_attempts is not None and self.max_returns is not None:
+            raise ValueError("give max_attempts or max_returns, not both")
+        if self.opens and self.deadline and self.opens >= self.deadline:
+            raise ValueError("opens must be before deadline")
+        return self
+
+    @property
+    def attempts_allowed(self) -> int | None:
+        """The last submission number still accepted (``attempt`` counts the first upload as 1)."""
+        if self.max_returns is not None:
+            return self.max_returns + 1  # n returns leave submission n + 1 allowed
+        return self.max_attempts
 
 
 class Requirement(_Rule):
@@ -76,12 +101,27 @@ class TrackRules(_Rule):
     current_title_required: bool = False
     appraisal_years: int | None = Field(None, ge=1)
     min_rating: Literal["优秀", "合格", "基本合格"] = "合格"
+    appraisal_years_after_title: bool = Field(
+        False, description="a required appraisal year counts only if the current title was obtained before it ended"
+    )
+    appraisal_form: str | None = Field(None, description="the form the notice names for the appraisals, for messages")
 
     def required_years(self, level: EducationLevel) -> int | None:
         return self.years_by_education.get(level, self.years)
 
     def appraisal_year_count(self, level: EducationLevel) -> int:
         return self.appraisal_years or self.required_years(level) or 1
+
+
+class CrossChecks(_Rule):
+    """Checks across documents, each on readings already made (no page is read again)."""
+
+    holder_slots: tuple[Slot, ...] = Field(
+        (), description="NAME_MISMATCH: materials whose holder's name is compared with the applicant's (none where names are masked)"
+    )
+    id_validity: bool = True  # ID_EXPIRED
+    duplicates: bool = True  # DUPLICATE_UPLOAD
+    dates: bool = True  # DATE_INCONSISTENT
 
 
 class Notice(BaseModel):
@@ -99,6 +139,13 @@ class Notice(BaseModel):
     required: dict[Slot, Requirement] = Field(default_factory=dict)
     track_rules: dict[Track, TrackRules] = Field(default_factory=dict)
     clauses: dict[str, str] = Field(default_factory=dict, description="rule -> the clause of the notice it comes from")
+    material_clauses: dict[Slot, str] = Field(
+        default_factory=dict, description="slot -> the clause that asks for that material (else clauses.materials)"
+    )
+    material_names: dict[Slot, str] = Field(
+        default_factory=dict, description="slot -> the material's official name in this notice, where it has one"
+    )
+    cross_checks: CrossChecks = Field(default_factory=lambda: CrossChecks())
     subsumes: dict[FindingCode, tuple[FindingCode, ...]] = Field(
         default_factory=dict,
         description="a finding of the key code also covers findings of these codes located inside its box",
@@ -133,6 +180,14 @@ class Notice(BaseModel):
         """（依据《通知》条款）: the notice and clause a finding's rule comes from."""
         clause = self.clauses.get(rule, "")
         return f"（依据《{self.short or self.title}》{clause}）"
+
+    def cite_material(self, slot: Slot) -> str:
+        """（依据《通知》条款）of the clause that asks for ``slot``'s material."""
+        clause = self.material_clauses.get(slot) or self.clauses.get("materials", "")
+        return f"（依据《{self.short or self.title}》{clause}）"
+
+    def material_name(self, slot: Slot) -> str:
+        return self.material_names.get(slot) or SLOT_LABELS[slot]
 
     def rules_for(self, track: Track) -> TrackRules:
         return self.track_rules[track]

@@ -221,6 +221,18 @@ def publicity_html(p: Person = Person(), start: str = "2025年5月12日", end: s
     )
 
 
+def publicity_result_html(
+    p: Person = Person(), start: str = "2025年5月12日", end: str = "2025年5月16日", dated: str = "2025年5月19日"
+) -> str:
+    """The unit's certificate that the publicity ran its course, dated after it ended."""
+    return (
+        "<h1>推荐单位公示结果</h1>"
+        f"<p>我单位于{start}至{end}对拟推荐 {p.name} 同志申报中小学教师系列中级职称的有关情况进行了公示，"
+        "公示期满，未收到任何异议。</p><p>特此证明。</p>"
+        f"<p class='right'>{p.employer}</p><p class='right'>{dated}</p>"
+    )
+
+
 def work_summary_pages(p: Person = Person(), chars: int = 2400, per_page: int = 900) -> list[str]:
     """A work summary of about ``chars`` 汉字 (title and signature included), split over pages."""
     base = "本人任职以来坚持政治理论学习认真履行岗位职责积极参加教研活动不断提高业务能力教学成绩突出"
@@ -507,7 +519,6 @@ def demo_packet(root: Path) -> Path:
     html = publicity_html(p)
     pub = mask_box(draw_seal(masked(render_html(html), html, p.name, p.employer), p.employer, center=(0.70, 0.40)), (0.57, 0.31, 0.83, 0.49))
     b.add("unit_publicity", "publicity.pdf", images_pdf([pub]))
-    result = publicity_html(p).replace("推荐单位公示", "推荐单位公示结果")
-    b.add("publicity_result", "publicity_result.pdf", html_pdf([result], mask_texts=[p.name]))
+    b.add("publicity_result", "publicity_result.pdf", html_pdf([publicity_result_html(p)], mask_texts=[p.name]))
     b.add("supervisor_opinion", "supervisor.pdf", html_pdf(["<h1>主管单位推荐意见</h1><p>同意推荐。</p>"]))
     return b.write()

@@ -41,6 +41,14 @@ def test_blurred_pages_are_blurry(engines, context, options, doc, dpi, sigma_pt)
     assert _codes(engines, context, options, img) == [FindingCode.BLURRY]
 
 
+def test_a_certificate_in_the_soft_band_at_150_dpi_is_blurry(engines, context, options):
+    """1.6 pt of blur at 150 DPI: the OCR still reads the title and half of each line with confidence;
+    a third of the letters are left unread on a page softer than any clean one."""
+    ce = S.ce_certificate_html(S.Person(name="████", employer="██████"))
+    img = S.jpeg(S.blur(S.render_html(ce, dpi=150), 1.6 * 150 / 72), 85)
+    assert _codes(engines, context, options, img, slot=Slot.ce_certificate) == [FindingCode.BLURRY]
+
+
 def test_downscaled_page_is_low_resolution(engines, context, options):
     img = S.scale(S.render_html(DOCS["summary"], dpi=150), 0.33)  # ~50 DPI
     assert _codes(engines, context, options, img) == [FindingCode.LOW_RESOLUTION]

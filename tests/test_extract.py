@@ -156,3 +156,16 @@ def test_classify(texts, slot):
 def test_period_after_a_later_mention_of_the_word():
     text = "公示时间:2025年4月28日至2025年5月6日。\n公示期间如有异议，请反映。\n2025年4月28日"
     assert find_period(text, 2025) == (date(2025, 4, 28), date(2025, 5, 6))
+
+
+def test_years_in_words_count_as_appraisal_years():
+    assert years_in("（二〇二三年度）二〇二四年一月十日") == [(2023, True)]
+    assert years_in("二○二二年度考核登记表") == [(2022, True)]  # 〇 read as ○
+    assert years_in("二〇二四年一月") == []  # a date, not a 年度
+
+
+def test_a_tick_box_row_split_into_pieces_by_a_text_layer():
+    pieces = [("□ 优秀", 0.243, 0.334), ("☑", 0.334, 0.354), ("合格　□ 基本合格　□ 不合格", 0.354, 0.685)]
+    row = [Located(1, TextLine(text=t, bbox=(x0, 0.298, x1, 0.315), confidence=1.0, source="pdf")) for t, x0, x1 in pieces]
+    head = lines("自治区驻村工作干部年度考核登记表", "（2023年度）")
+    assert [(r.year, r.rating) for r in appraisal_records(head + row)] == [(2023, "合格")]

@@ -141,6 +141,10 @@ def test_scan_employer(engines, context, options):
         (["姓名：艾力 ██████"], ["艾力"]),  # the part left after masking, next to its label
         (["████·买买提同志"], ["买买提"]),  # ... or before 同志
         (["申报人艾力"], ["艾力"]),
+        (["学生吐尔逊·买买提，性别女，一九九四年三月十二日生"], []),  # a label after, but another name's part before
+        (["姓名：艾力·吐尔逊"], []),  # a label before, another name's part after
+        (["拟推荐艾力·吐尔逊、王明同志"], []),
+        (["艾力·吐尔逊同志、买买提·依明同志"], []),  # both parts on the line, each in somebody else's name
     ],
 )
 def test_a_common_part_of_a_name_counts_only_where_it_stands_as_the_name(context, manifest, notices, texts, expected):
@@ -166,3 +170,29 @@ def test_a_name_split_across_table_cells_is_found(context, manifest, notices):
     )
     page = Page(slot=Slot.annual_appraisal, file="a.pdf", number=1, image=np.full((400, 300, 3), 255, np.uint8), lines=lines)
     assert sorted(f.evidence["text"].strip("·") for f in names.detect_name(page, ctx)) == ["买买提", "艾力"]
+
+
+def test_a_part_left_after_masking_beside_its_label_cell_across_the_mask(context, manifest, notices):
+    """姓名 | ████·买买提: the label is the nearest text to the left, the mask between widens the gap."""
+    from pipeline.context import PageContext
+
+    m = manifest.model_copy(update={"track": Track.review, "applicant": manifest.applicant.model_copy(update={"name": "艾力·买买提"})})
+    ctx = PageContext(m, notices[Track.review], Slot.annual_appraisal)
+    row = (
+        TextLine(text="姓名", bbox=(0.10, 0.172, 0.158, 0.198), confidence=0.99),
+        TextLine(text="买买提", bbox=(0.301, 0.174, 0.379, 0.198), confidence=0.99),
+        TextLine(text="工作单位", bbox=(0.438, 0.174, 0.54, 0.196), confidence=0.99),
+    )
+    page = Page(slot=Slot.annual_appraisal, file="a.pdf", number=1, image=np.full((400, 300, 3), 255, np.uint8), lines=row)
+    assert [f.evidence["text"] for f in names.detect_name(page, ctx)] == ["买买提"]
+    # another cell between the label and the part: a list of people, not the holder's cell
+    crowded = (*row, TextLine(text="王明", bbox=(0.20, 0.174, 0.26, 0.198), confidence=0.99))
+    page = Page(slot=Slot.annual_appraisal, file="a.pdf", number=1, image=page.image, lines=crowded)
+    assert names.detect_name(page, ctx) == []
+
+
+def test_a_character_read_off_the_mask_does_not_hide_the_part_left(engines, context, options, diploma):
+    """学生阿依古丽·████: the OCR reads a stray character off the mask's edge (seen: "学生阿依古丽·菜");
+    that character sits on the mask, it is no other person's name."""
+    half = S.mask_box(diploma, _find_box(diploma, "买买提"))
+    assert [f.evidence["text"].strip("·") for f in _codes(engines, context, options, half)] == ["阿依古丽"]

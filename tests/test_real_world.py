@@ -95,6 +95,25 @@ def test_employer_seals_in_other_engravings_are_found(context, engines, i):
     assert [f.code for f in seal_findings(S.jpeg(page, 85), Slot.annual_appraisal, context, engines, "乌鲁木齐市第十中学")] == [FindingCode.UNMASKED_SEAL]
 
 
+def test_a_faint_seal_saved_twice_as_jpeg_keeps_its_lettering(context, engines):
+    """Thin strokes of faint pink ink lose half their colour to JPEG's chroma subsampling: saved
+    twice, the lettering fell below the red mask and the ring was taken for an empty circle."""
+    how = E.engravings(3)[14]
+    page = E.stamp(FORM, "乌鲁木齐市第十中学", how, center=(0.68, 0.78), radius=0.09, seed=14)
+    twice = S.jpeg(S.jpeg(page, 85), 90)
+    assert [f.code for f in seal_findings(twice, Slot.annual_appraisal, context, engines, "乌鲁木齐市第十中学")] == [FindingCode.UNMASKED_SEAL]
+
+
+@pytest.mark.parametrize("i", [0, 4])
+def test_an_oval_seal_on_a_grey_photocopy_is_found(context, engines, i):
+    """Colour gone and the seal an oval: no circle for Hough to find; its outline is fitted instead."""
+    how = replace(E.engravings(3)[i], oval=0.78)
+    page = E.stamp(FORM, "乌鲁木齐市第十中学", how, center=(0.68, 0.78), radius=0.11, seed=i)
+    grey = cv2.cvtColor(cv2.cvtColor(page, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
+    copy = np.clip((grey.astype(np.float32) - 40) * 1.25, 0, 255).astype(np.uint8)
+    assert [f.code for f in seal_findings(S.jpeg(copy, 80), Slot.annual_appraisal, context, engines, "乌鲁木齐市第十中学")] == [FindingCode.UNMASKED_SEAL]
+
+
 def test_a_grey_photocopied_employer_seal_is_found(context, engines):
     page = S.draw_seal(FORM, "乌鲁木齐市第十中学", center=(0.68, 0.78), opacity=0.6)
     grey = cv2.cvtColor(cv2.cvtColor(page, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)

@@ -287,14 +287,56 @@ def test_work_summary_length_is_not_a_2024_rule():
         ("initial_junior", {"submitted_at": "2025-11-15T10:30:00Z"}, ["LATE_SUBMISSION"]),  # 18:30 in Urumqi's official time
         ("review", {"submitted_at": "2025-06-03T10:00:00+08:00", "returned_at": "2025-06-01T10:00:00+08:00", "attempt": 2}, []),
         ("review", {"submitted_at": "2025-06-03T10:01:00+08:00", "returned_at": "2025-06-01T10:00:00+08:00", "attempt": 2}, ["LATE_SUBMISSION"]),
-        ("review", {"attempt": 3}, []),
-        ("review", {"attempt": 4}, ["TOO_MANY_ATTEMPTS"]),
         ("review", {"submitted_at": "2025-06-02T10:30:00"}, []),  # no zone: Beijing time
+        # 2024 四、2 counts returns: "被退回超过3次的，将无法再提交申请" leaves the 4th submission allowed
+        ("review", {"attempt": 3}, []),
+        ("review", {"attempt": 4}, []),
+        ("review", {"attempt": 5}, ["TOO_MANY_ATTEMPTS"]),
+        # 2025 六、（一） counts submissions: "提交次数不得超过3次（含初次上报）"
+        ("initial_junior", {"attempt": 3}, []),
+        ("initial_junior", {"attempt": 4}, ["TOO_MANY_ATTEMPTS"]),
+        ("fhj_three_year", {"attempt": 4}, ["TOO_MANY_ATTEMPTS"]),
+        # 2025 一: the window opens 2025-05-06 11:00
+        ("initial_junior", {"submitted_at": "2025-05-06T10:59:00+08:00"}, ["LATE_SUBMISSION"]),
+        ("initial_junior", {"submitted_at": "2025-05-06T11:00:00+08:00"}, []),
+        ("grant_senior", {"submitted_at": "2025-05-06T03:30:00Z"}, []),  # 11:30 in Beijing
+        ("grant_senior", {"submitted_at": "2025-05-06T02:30:00Z"}, ["LATE_SUBMISSION"]),  # 10:30 in Beijing
+        ("review", {"submitted_at": "2024-09-01T09:00:00+08:00"}, []),  # the 2024 notice sets no window
     ],
 )
 def test_submission(track, sub, expected):
     m = manifest(track, {}, submission={"submitted_at": "2025-06-02T10:30:00+08:00", "attempt": 1, "returned_at": None} | sub)
     assert codes(run(submission.check, m, [])) == expected
+
+
+@pytest.mark.parametrize(
+    ("track", "attempt", "quoted", "clause", "not_quoted"),
+    [
+        ("review", 5, "“被退回超过3次的，将无法再提交申请”", "四、2", "含初次上报"),
+        ("initial_junior", 4, "“提交次数不得超过3次（含初次上报）”", "六、（一）", "被退回"),
+    ],
+)
+def test_too_many_attempts_quotes_its_own_notice(track, attempt, quoted, clause, not_quoted):
+    m = manifest(track, {}, submission={"submitted_at": "2025-06-02T10:30:00+08:00", "attempt": attempt, "returned_at": None})
+    result = run(submission.check, m, [])
+    (f,) = result.findings
+    assert quoted in f.message and clause in f.message and not_quoted not in f.message.replace(quoted, "")
+    assert f"第{attempt}次提交" in f.message
+    assert [c.state for c in result.checklist] == ["ok", "problem"]
+
+
+@pytest.mark.parametrize(
+    ("submitted_at", "says", "clause", "window"),
+    [
+        ("2025-05-06T09:00:00+08:00", "早于申报系统开放受理的2025年5月6日11:00", "一、申报时间", "before_open"),
+        ("2025-11-16T09:00:00+08:00", "已过2025年11月15日18:00的申报截止时间", "六、（一）", "after_deadline"),
+    ],
+)
+def test_late_submission_says_before_open_or_after_deadline(submitted_at, says, clause, window):
+    m = manifest("initial_junior", {}, submission={"submitted_at": submitted_at, "attempt": 1, "returned_at": None})
+    (f,) = run(submission.check, m, []).findings
+    assert f.code == FindingCode.LATE_SUBMISSION and says in f.message and clause in f.message
+    assert f.evidence["window"] == window
 
 
 # ---------------------------------------------------------------- the packet as a whole
@@ -346,3 +388,89 @@ def test_a_track_without_rules_or_with_two_notices_is_an_error(tmp_path: Path):
     shutil.copy(RULES_DIR / "2024-review.yaml", tmp_path / "c.yaml")
     with pytest.raises(RulesError, match="governed by both"):
         load_rules(tmp_path)
+
+
+# ---------------------------------------------------------------- "访惠聚": three years after the title
+
+
+@pytest.mark.parametrize(
+    ("obtained_on", "eligible", "counted"),
+    [
+        ("2019-12-31", True, [2022, 2023, 2024]),
+        ("2022-12-31", True, [2022, 2023, 2024]),  # obtained before 2022 ended: 2022 counts
+        ("2023-01-01", False, [2023, 2024]),
+        ("2024-06-30", False, [2024]),
+        ("2025-03-01", False, []),
+    ],
+)
+def test_fhj_years_count_only_after_the_title(obtained_on, eligible, counted):
+    m = manifest("fhj_three_year", {}, applicant__current_title={"level": "intermediate", "obtained_on": obtained_on})
+    result = run(eligibility.check, m, [])
+    title = [f for f in result.findings if "取得现任职资格" in f.message]
+    item = next(c for c in result.checklist if "取得现任职资格之后" in c.item)
+    if eligible:
+        assert title == [] and item.state == "ok"
+        return
+    (f,) = title
+    assert f.code == FindingCode.NOT_ELIGIBLE and f.evidence["years_counted"] == counted
+    assert "三、（六）" in f.message and "2022年" in f.message and item.state == "problem"
+
+
+def test_fhj_title_date_not_given_is_left_to_the_auditor():
+    m = manifest("fhj_three_year", {}, applicant__current_title={"level": "intermediate"})
+    result = run(eligibility.check, m, [])
+    assert codes(result) == [] and next(c for c in result.checklist if "任职资格之后" in c.item).state == "unknown"
+
+
+def test_fhj_rating_below_excellent_stays_appraisal_not_excellent():
+    m = manifest("fhj_three_year", FHJ_APPRAISALS, applicant__current_title={"level": "intermediate", "obtained_on": "2019-12-31"})
+    files = [text_file("annual_appraisal", "a.pdf", form(2022, "优秀"), form(2023, "合格"), form(2024, "优秀"))]
+    assert codes(run(appraisal.check, m, files)) == ["APPRAISAL_NOT_EXCELLENT"]
+    assert codes(run(eligibility.check, m, files)) == []
+
+
+# ---------------------------------------------------------------- messages an auditor would write
+
+
+def test_messages_read_as_sentences_and_cite_the_right_clause():
+    fhj_m = manifest("fhj_three_year", FHJ_APPRAISALS)
+    (missing,) = [f for f in run(appraisal.check, fhj_m, [text_file("annual_appraisal", "a.pdf", form(2023, "优秀"), form(2024, "优秀"))]).findings]
+    assert missing.message.startswith("上传的自治区驻村工作干部年度考核登记表中未找到2022年度考核记录")
+    review_m = manifest("review", {"annual_appraisal": ["a.pdf"]})
+    (missing,) = run(appraisal.check, review_m, [text_file("annual_appraisal", "a.pdf", form(2023, "优秀"))]).findings
+    assert missing.message.startswith("上传的考核材料中未找到2024年度考核记录") and "附件1《网上申报材料填写要求》" in missing.message
+    # a graduation-date mismatch is about the truth of the materials (2024 四、2), not who may apply (一)
+    m = manifest("review", {"diploma": ["d.pdf"]})
+    (f,) = run(eligibility.check, m, [text_file("diploma", "d.pdf", ["毕业证书", "于2013年9月至2017年7月在本校学习", "准予毕业"])]).findings
+    assert "四、2" in f.message and "一、" not in f.message and "真实性" in f.message
+
+
+@pytest.mark.parametrize(
+    ("track", "form_name"),
+    [("review", "继续教育免试表（附件5）"), ("initial_junior", "《自治区“访惠聚”驻村等专业技术人员职称评审免除继续教育学习申请表》")],
+)
+def test_ce_messages_use_the_notices_form_names(track, form_name):
+    m = manifest(track, {"ce_certificate": ["c.pdf"]})
+    result = run(continuing_education.check, m, [text_file("ce_certificate", "c.pdf", ce(2024, "公需科目"))])
+    assert codes(result) == ["CE_INCOMPLETE"] and form_name in result.findings[0].message
+    mats = run(materials.check, manifest(track, {}), []).findings
+    ce_missing = next(f for f in mats if f.slot.value == "ce_certificate")
+    assert form_name in ce_missing.message
+
+
+def test_the_2024_notice_is_not_cited_for_a_promise_letter():
+    letter = text_file("promise_letter", "l.pdf", ["个人承诺书", "本人承诺所提供材料真实有效。", "承诺人（签名）：", "承诺时间：年 月 日"])
+    review = run(unit_documents.check, manifest("review", {"promise_letter": ["l.pdf"]}), [letter])
+    assert codes(review) == [] and not any("承诺书" in c.item for c in review.checklist)
+    confirm = run(unit_documents.check, manifest("initial_junior", {"promise_letter": ["l.pdf"]}), [letter])
+    assert codes(confirm) == ["UNSIGNED"] and "四、（六）" in confirm.findings[0].message
+
+
+def test_every_rules_file_cites_a_clause_for_each_rule_it_runs():
+    for notice in {n.id: n for n in RULES.values()}.values():
+        for key in ("materials", "appraisal", "continuing_education", "eligibility", "consistency", "publicity", "resubmission", "attempts", "timeliness", "duplicates"):
+            assert notice.clauses.get(key), (notice.id, key)
+        if notice.submission.opens:
+            assert notice.clauses.get("opens")
+        if notice.submission.deadline:
+            assert notice.clauses.get("deadline")
