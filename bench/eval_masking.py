@@ -2,7 +2,7 @@
 PHOTO_FACE_MISSING for the 2025 photo. Pages go through the whole page pipeline (orientation,
 OCR, measures, every detector); labels come from how each page was made.
 
-    python bench/eval_masking.py
+    python bench/eval_masking.py [--every K] [--keep FILE]   # a subset: every K-th page and those listed
 """
 
 from __future__ import annotations
@@ -17,15 +17,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from scoring import Tally  # noqa: E402
+from scoring import Tally, engines_and_options, kept, subset_args  # noqa: E402
 
 from detectors import REGISTRY  # noqa: E402
 from pipeline.documents import SourcePage  # noqa: E402
 from pipeline.manifest import Slot, parse_manifest  # noqa: E402
 from pipeline.rules import load_rules  # noqa: E402
-from pipeline.context import PageContext, ScreenOptions  # noqa: E402
+from pipeline.context import PageContext  # noqa: E402
 from pipeline.screen import screen_page  # noqa: E402
-from prescreen import runtime  # noqa: E402
 from samples import generate as S  # noqa: E402
 
 CODES = ("UNMASKED_NAME", "UNMASKED_EMPLOYER", "UNMASKED_SEAL", "UNMASKED_EYES", "PHOTO_FACE_MISSING")
@@ -157,7 +156,8 @@ def photo_pages():
 
 def main() -> None:
     logging.getLogger("RapidOCR").setLevel(logging.ERROR)
-    engines = runtime.engines()
+    engines, options = engines_and_options()
+    every, keep, _ = subset_args(sys.argv[1:])
     rules = load_rules()
 
     def ctx(track, slot):
@@ -165,12 +165,15 @@ def main() -> None:
         return PageContext(m, rules[m.track], Slot(slot))
 
     tally = Tally()
-    n = 0
+    n = i = 0
     sets = [("review", text_pages()), ("review", seal_pages()), ("review", eye_pages()), ("initial_junior", photo_pages())]
     for track, pages in sets:
         for label, slot, img, expect in pages:
+            i += 1
+            if not kept(i, label, every, keep):
+                continue
             n += 1
-            res = screen_page(SourcePage(number=1, image=img, scale=1.0, dpi=None), ctx(track, slot), engines, REGISTRY, ScreenOptions(), "x")
+            res = screen_page(SourcePage(number=1, image=img, scale=1.0, dpi=None), ctx(track, slot), engines, REGISTRY, options, "x")
             tally.record(CODES, expect, {f.code.value for f in res.findings}, label)
     print(f"masking evaluation: {n} pages, fonts {FONTS}")
     print("\n".join(tally.lines(CODES)))

@@ -1,7 +1,7 @@
 """Precision/recall per rule code, and appraisal extraction accuracy, on generated documents read
 through the whole pipeline (render in 4 fonts, degrade, orient, OCR) and checked by the rules.
 
-    python bench/eval_rules.py
+    python bench/eval_rules.py [--every K] [--keep FILE]   # a subset of the 64 appraisal forms: every K-th, those listed
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from scoring import Tally  # noqa: E402
+from scoring import Tally, engines_and_options, kept, subset_args  # noqa: E402
 
 from detectors import REGISTRY, appraisal, continuing_education, eligibility, materials, submission, unit_documents  # noqa: E402
 from detectors.packet_common import located  # noqa: E402
@@ -24,9 +24,8 @@ from pipeline.extract import appraisal_records  # noqa: E402
 from pipeline.manifest import Slot, parse_manifest  # noqa: E402
 from pipeline.models import DocumentInfo  # noqa: E402
 from pipeline.rules import load_rules  # noqa: E402
-from pipeline.context import FileResult, PageContext, ScreenOptions  # noqa: E402
+from pipeline.context import FileResult, PageContext  # noqa: E402
 from pipeline.screen import screen_page  # noqa: E402
-from prescreen import runtime  # noqa: E402
 from samples import generate as S  # noqa: E402
 
 RNG = random.Random(7)
@@ -57,7 +56,7 @@ def manifest(track="review", mats=None, **sub):
 
 class Reader:
     def __init__(self) -> None:
-        self.engines = runtime.engines()
+        self.engines, self.options = engines_and_options()
         self.pages = 0
 
     def file(self, slot: str, name: str, htmls: list[str], k: int) -> FileResult:
@@ -67,16 +66,19 @@ class Reader:
         results = []
         for n, html in enumerate(htmls, start=1):
             img = degrade(S.render_html(html, dpi=150, font=font), k)
-            results.append(screen_page(SourcePage(number=n, image=img, scale=1.0, dpi=None), ctx, self.engines, REGISTRY, ScreenOptions(), name))
+            results.append(screen_page(SourcePage(number=n, image=img, scale=1.0, dpi=None), ctx, self.engines, REGISTRY, self.options, name))
             self.pages += 1
         info = DocumentInfo(slot=Slot(slot), file=name, format="png", page_count=len(results), pages=tuple(r.info for r in results))
         return FileResult(document=info, pages=tuple(results))
 
 
-def appraisal_forms(reader: Reader):
-    """64 forms of five layouts; yields (expected {year: rating}, FileResult)."""
+def appraisal_forms(reader: Reader, every: int = 1, keep: frozenset[str] = frozenset()):
+    """64 forms of five layouts (or every ``every``-th, and those labelled in ``keep``); yields
+    (layout, expected {year: rating}, FileResult, label)."""
     layouts = ["tickbox", "letter", "letter-hand", "table", "tickbox"]
     for k in range(64):
+        if not kept(k, f"form {k}", every, keep):
+            continue
         layout = layouts[k % len(layouts)]
         year = 2022 + k % 3
         rating = RATINGS[(k // 3) % 4] if k % 2 else "优秀"
@@ -89,7 +91,7 @@ def appraisal_forms(reader: Reader):
         else:
             exp = {2022: "优秀", 2023: rating, 2024: RATINGS[k % 2]}
             html = S.appraisal_table_html(P, exp)
-        yield layout, exp, reader.file("annual_appraisal", f"a{k}.png", [html], k)
+        yield layout, exp, reader.file("annual_appraisal", f"a{k}.png", [html], k), f"form {k}"
 
 
 def main() -> None:
@@ -101,7 +103,10 @@ def main() -> None:
         tally.record([code], {code} if expected else set(), {f.code.value for f in result.findings}, label)
 
     # -- appraisal extraction accuracy, then fhj scenarios built from the same forms
-    forms = list(appraisal_forms(reader))
+    every, keep, _ = subset_args(sys.argv[1:])
+    labelled = list(appraisal_forms(reader, every, frozenset(keep)))
+    forms = [(layout, exp, fr) for layout, exp, fr, _ in labelled]
+    wrong_forms = [label for _, exp, fr, label in labelled if {r.year: r.rating for r in appraisal_records(located(fr))} != exp]
     exact = sum(1 for _, exp, fr in forms if {r.year: r.rating for r in appraisal_records(located(fr))} == exp)
     records = sum(len(exp) for _, exp, _ in forms)
     right = sum(
@@ -196,6 +201,8 @@ def main() -> None:
     print(f"appraisal extraction: {exact}/{len(forms)} forms exactly right ({exact / len(forms):.3f}); {right}/{records} year-rating records right ({right / records:.3f})")
     for layout, (ok, n) in sorted(by_layout.items()):
         print(f"  {layout:12} {ok}/{n}")
+    for label in wrong_forms:
+        print(f"    wrong form: {label}")
     print("\n".join(tally.lines(sorted(set(tally.tp) | set(tally.fp) | set(tally.fn)))))
 
 

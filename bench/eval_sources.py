@@ -16,6 +16,7 @@ about orientation.
 
     python bench/eval_sources.py                 # all three
     python bench/eval_sources.py realdev other   # some
+    python bench/eval_sources.py generated --every 4 --keep FILE --no-clean   # a subset: every 4th case, those listed
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import other_layouts as O  # noqa: E402
 from calibrate_eyes import mask_eyes  # noqa: E402
-from scoring import Tally  # noqa: E402
+from scoring import Tally, engines_and_options, kept, subset_args  # noqa: E402
 
 from detectors import PACKET_CHECKS, REGISTRY  # noqa: E402
 from pipeline.packet import load_packet  # noqa: E402
@@ -77,13 +78,13 @@ class Case:
     file: str = "page.jpg"
 
 
-def screen_case(case: Case, notices, engines) -> set[str]:
+def screen_case(case: Case, notices, engines, options=None) -> set[str]:
     with tempfile.TemporaryDirectory() as tmp:
         b = S.PacketBuilder(Path(tmp), track=case.track, person=S.Person(name=case.applicant.get("name", NAME), employer=case.applicant.get("employer", EMPLOYER)))
         data = case.data if case.data is not None else S.encode_image(case.image, "jpeg")
         b.add(case.slot, case.file, data)
         b.write()
-        result = screen_packet(load_packet(Path(tmp)), notices, engines, REGISTRY, PACKET_CHECKS)
+        result = screen_packet(load_packet(Path(tmp)), notices, engines, REGISTRY, PACKET_CHECKS, options=options)
     return {f.code.value for f in result.report.findings if f.file == case.file}
 
 
@@ -400,16 +401,21 @@ def clean_rate(source: str, n: int, notices, engines) -> tuple[int, int, list[st
 
 def main() -> None:
     logging.getLogger("RapidOCR").setLevel(logging.ERROR)
-    engines, notices = runtime.engines(), load_rules()
-    chosen = [a for a in sys.argv[1:] if a in SOURCES] or list(SOURCES)
+    (engines, options), notices = engines_and_options(), load_rules()
+    every, keep, args = subset_args(sys.argv[1:])
+    chosen = [a for a in args if a in SOURCES] or list(SOURCES)
     for source in chosen:
         tally, n, started = Tally(), 0, time.perf_counter()
-        for case in SOURCES[source]():
-            got = screen_case(case, notices, engines)
+        for i, case in enumerate(SOURCES[source]()):
+            if not kept(i, case.label, every, keep):
+                continue
+            got = screen_case(case, notices, engines, options)
             tally.record(case.scored, case.expect, got, f"{source}: {case.label} -> {sorted(got)}")
             n += 1
         print(f"\n== {source}: {n} cases in {time.perf_counter() - started:.0f} s")
         print("\n".join(tally.lines([c for c in CODES if tally.tp[c] + tally.fp[c] + tally.fn[c]])))
+        if "--no-clean" in args:
+            continue
         flagged, total, notes = clean_rate(source, CLEAN_PACKETS, notices, engines)
         print(f"  clean packets flagged: {flagged}/{total} = {flagged / total:.3f}")
         print("\n".join(notes))

@@ -38,18 +38,19 @@ def _codes(*codes: F) -> frozenset[F]:
 REGISTRY: dict[str, DetectorSpec] = {
     spec.name: spec
     for spec in (
-        DetectorSpec("orientation", orientation.detect, _codes(F.ROTATED)),
+        DetectorSpec("orientation", orientation.detect, _codes(F.ROTATED), reads_text=False),
         DetectorSpec(
             "clarity",
             clarity.detect,
             _codes(F.WRONG_DOCUMENT, F.LOW_RESOLUTION, F.BLURRY, F.POOR_EXPOSURE),
             clarity.ClarityConfig,
+            reads_text=clarity.reads_text,
         ),
         DetectorSpec("names", names.detect_name, _codes(F.UNMASKED_NAME)),
         DetectorSpec("employers", names.detect_employer, _codes(F.UNMASKED_EMPLOYER)),
         DetectorSpec("seals", seals.detect, _codes(F.UNMASKED_SEAL), seals.SealConfig),
-        DetectorSpec("eyes", faces.detect_eyes, _codes(F.UNMASKED_EYES), faces.FaceConfig, "faces"),
-        DetectorSpec("photo_face", faces.detect_photo, _codes(F.PHOTO_FACE_MISSING), faces.FaceConfig, "faces"),
+        DetectorSpec("eyes", faces.detect_eyes, _codes(F.UNMASKED_EYES), faces.FaceConfig, "faces", reads_text=False),
+        DetectorSpec("photo_face", faces.detect_photo, _codes(F.PHOTO_FACE_MISSING), faces.FaceConfig, "faces", reads_text=False),
     )
 }
 

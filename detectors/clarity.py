@@ -56,6 +56,11 @@ class ClarityConfig(BaseModel):
     )
 
 
+def reads_text(ctx: PageContext) -> bool:
+    """Text decides blur, legibility and blank pages, except on a photograph (judged by its size alone)."""
+    return ctx.slot not in ctx.config_for("clarity", ClarityConfig).photo_slots
+
+
 def detect(page: Page, ctx: PageContext, config: ClarityConfig | None = None) -> list[Finding]:
     cfg = config or ctx.config_for("clarity", ClarityConfig)
     m = page.metrics

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Protocol
 
 from pipeline.build import code_digest, digest, source_files, sources_digest
@@ -74,6 +75,7 @@ def page_keys(file_sha256: str, number: int, *, reading: str, result: str) -> Pa
     return PageKeys(reading=reading_key, result=result_key)
 
 
+@lru_cache(maxsize=1)
 def reading_code() -> str:
     """The source of every module a reading runs through: decoding, the reading stage, its result types."""
     from pipeline import reading
@@ -92,10 +94,18 @@ def page_keys_for(
     options: ScreenOptions,
     detectors: Mapping[str, DetectorSpec],
 ) -> PageKeys:
+    from pipeline.context import text_needed
+
     return page_keys(
         doc.sha256,
         number,
-        reading=digest(engines.fingerprint, options.reading_key(), reading_code(), "photo" if ctx.slot is Slot.photo else ""),  # a photo is turned by its face
+        reading=digest(
+            engines.fingerprint,
+            options.reading_key(),
+            reading_code(),
+            "photo" if ctx.slot is Slot.photo else "",  # a photo is turned by its face
+            "text" if text_needed(ctx, detectors) else "text if found",  # whether any check on the slot reads text
+        ),
         result=digest(
             code_digest(),
             checks_fingerprint(detectors),

@@ -6,7 +6,7 @@ Nothing here does any work; the stages live in ``reading`` (decode, orientation,
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Generic, TypeVar
 
@@ -78,10 +78,16 @@ class CheckSpec(Generic[F]):
     codes: frozenset[FindingCode]
     config: type[BaseModel] | None = None
     config_key: str = ""
+    reads_text: bool | Callable[[PageContext], bool] = True  # whether it looks at the page's text (on this slot)
 
     @property
     def key(self) -> str:
         return self.config_key or self.name
+
+    def needs_text(self, ctx: PageContext) -> bool:
+        """Whether the check reads the text of a page on ``ctx.slot`` (a page no check reads text from
+        need not be OCR'd)."""
+        return self.reads_text(ctx) if callable(self.reads_text) else self.reads_text
 
     def __call__(self, *args: object) -> object:
         return self.fn(*args)
@@ -123,6 +129,7 @@ class ScreenOptions(BaseModel):
     thumbnail_quality: int = 70
     text_layer_min_chars: int = 10  # a text layer with fewer characters does not replace OCR
     text_layer_max_raster: float = 0.3  # ... nor does one on a page mostly covered by a scanned image
+    read_unneeded_text: bool = False  # OCR a page no check reads text from even when the detector finds no text on it
 
     def reading_key(self) -> str:
         """Every option but those known not to change what is read off a page (a new option counts)."""
@@ -147,3 +154,8 @@ class ScreenResult:
     pages: list[PageResult] = field(default_factory=list)
     manifest: Manifest | None = None
 
+
+
+def text_needed(ctx: PageContext, detectors: Mapping[str, DetectorSpec]) -> bool:
+    """Whether any check the notice assigns to ``ctx.slot`` reads the page's text."""
+    return any(spec.needs_text(ctx) for name in ctx.notice.checks_for(ctx.slot) if (spec := detectors.get(name)) is not None)

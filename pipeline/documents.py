@@ -275,6 +275,10 @@ class Document:
                 frame = ImageOps.exif_transpose(frame)
                 rgb = _to_rgb(frame)
                 dpi = _plausible_dpi(img.info.get("dpi"))
+                if getattr(img, "n_frames", 1) == 1:
+                    # the decoded pixels are not kept with the document (a 12-Mpx photo is 36 MB; an opened
+                    # document may wait in the cache): the next decode opens the bytes again
+                    self._image = Image.open(io.BytesIO(self.data))
             except UnreadableFileError:
                 raise
             except Exception as exc:  # truncated data, bad TIFF tags, ...
@@ -282,10 +286,12 @@ class Document:
             except BaseException:  # a time-out ended this page mid-seek: the next page starts from a fresh image
                 self._image = Image.open(io.BytesIO(self.data))
                 raise
-        arr = np.asarray(rgb)[:, :, ::-1]
+        del img, frame
+        arr = np.asarray(rgb)
+        del rgb  # one full-size copy at a time
         arr = _fit(arr, self.limits.max_side_px)
         scale = arr.shape[1] / orig_w
-        return SourcePage(number=number, image=np.ascontiguousarray(arr), scale=scale, dpi=dpi)
+        return SourcePage(number=number, image=np.ascontiguousarray(arr[:, :, ::-1]), scale=scale, dpi=dpi)
 
     def _pdf_page(self, number: int) -> SourcePage:
         doc = self._pdf
@@ -391,7 +397,7 @@ def _to_rgb(img: Image.Image) -> Image.Image:
         arr = np.asarray(img, dtype=np.float32)
         hi = float(arr.max()) or 1.0
         return Image.fromarray((arr * (255.0 / hi)).astype(np.uint8)).convert("RGB")
-    return img.convert("RGB")
+    return img if img.mode == "RGB" else img.convert("RGB")  # not a second full-size copy
 
 
 def _oriented_size(img: Image.Image, w: int, h: int) -> tuple[int, int]:

@@ -150,10 +150,15 @@ def check_relative_path(path: str) -> str:
     return path
 
 
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader (the same types as ``yaml.safe_load``) where PyYAML has it: ten times faster,
+and re-screening an unchanged packet from the cache is mostly parsing its manifest."""
+
+
 def parse_manifest(text: str, *, source: str = "manifest") -> Manifest:
     """Parse YAML or JSON manifest text into a validated ``Manifest``; ``InputError`` in one line otherwise."""
     try:
-        data = json.loads(text) if source.endswith(".json") else yaml.safe_load(text)
+        data = json.loads(text) if source.endswith(".json") else yaml.load(text, Loader=_SAFE_LOADER)  # noqa: S506 - a safe loader
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
         raise InputError(f"{source}: not valid YAML/JSON ({str(exc).splitlines()[0]})") from None
     if not isinstance(data, dict):

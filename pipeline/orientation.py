@@ -50,7 +50,7 @@ class OrientationModel:
     @property
     def fingerprint(self) -> str:
         """The package, the model file and this module (crops, normalisation, labels)."""
-        return f"{self.name}|{files_digest([self._path])}|{sources_digest(source_files(OrientationModel))}"
+        return _orientation_fingerprint(self.name, self._path)
 
     def correction(self, image: np.ndarray) -> tuple[int, float]:
         """Clockwise degrees that turn ``image`` upright, and the model's confidence."""
@@ -69,6 +69,13 @@ class OrientationModel:
             probs = self._session.run(None, {self._input: batch})[0]
         mean = probs.mean(axis=0)
         return sorted((((360 - LABELS[k]) % 360, float(mean[k])) for k in range(len(LABELS))), key=lambda x: -x[1])
+
+
+@lru_cache(maxsize=4)
+def _orientation_fingerprint(name: str, path: Path) -> str:
+    """Digested once per process: a model file does not change under a running process, and every
+    page's cache key asks for it (a re-screen from the cache is mostly this)."""
+    return f"{name}|{files_digest([path])}|{sources_digest(source_files(OrientationModel))}"
 
 
 def _crops(image: np.ndarray) -> np.ndarray:

@@ -29,6 +29,11 @@ log = logging.getLogger(__name__)
 BORN_DIGITAL_BLUR_PX = 1.0
 """A page whose text is a real PDF text layer is sharp by construction: its blur is taken as at most this."""
 
+TEXT_PROBE_LINES = 3
+"""On a page no check reads text from (the 2025 photo), OCR runs only when the text detector finds at
+least this many lines: a document uploaded in the photo's place is still read (its text tells the
+packet rules what it is); a portrait, in which the detector finds 0-2 (a collar, a badge), is not."""
+
 
 # ---------------------------------------------------------------- files
 
@@ -136,24 +141,33 @@ def document(source: FileSource, file: str, sha256: str, limits: ReadLimits) -> 
 # ---------------------------------------------------------------- pages
 
 
-def read_page(src: SourcePage, engines: Engines, options: ScreenOptions, photo: bool = False) -> PageReading:
+def read_page(
+    src: SourcePage, engines: Engines, options: ScreenOptions, photo: bool = False, text: bool = True
+) -> PageReading:
     """Turn a decoded page upright and read its text once (text layer, OCR, or both): the costly part.
 
     A photograph is upright when its face is; a page the orientation model is unsure of is read the
     likely ways and kept the way it reads best (that reading is the page's OCR, not done twice). Where
     OCR found text it could not read is kept too: a blurred page still shows where its text was.
+    ``text`` False says no check reads this page's text: it is recognised only if the detector finds
+    text on it (``TEXT_PROBE_LINES``), unless ``options.read_unneeded_text``.
     """
     layer = uses_layer(src, src.words, options)
+    probe = not text and not options.read_unneeded_text
 
     def read(image: np.ndarray) -> list[TextLine]:
         return engines.ocr.read(image, keep_unread=True)
 
-    choice, lines = choose_orientation(src.image, engines.orientation, photo=photo, read=None if layer else read)
+    second_opinion = None if layer or probe else read
+    choice, lines = choose_orientation(src.image, engines.orientation, photo=photo, read=second_opinion)
     rotation = choice.rotation
     words = tuple(ln.model_copy(update={"bbox": turn_box(ln.bbox, rotation)}) for ln in src.words)
     if layer:
         return PageReading(rotation=rotation, score=choice.score, lines=words)
-    found = lines if lines is not None else read(turn(src.image, rotation))
+    upright = turn(src.image, rotation)
+    if probe and engines.ocr.count_lines(upright) < TEXT_PROBE_LINES:
+        return PageReading(rotation=rotation, score=choice.score, lines=words)
+    found = lines if lines is not None else read(upright)
     ocr = _drop_overlapping([ln for ln in found if ln.text], words)
     unread = tuple(ln.bbox for ln in found if not ln.text)
     return PageReading(rotation=rotation, score=choice.score, lines=words + tuple(ocr), unread=unread)
@@ -166,10 +180,16 @@ def uses_layer(src: SourcePage, words: tuple[TextLine, ...], options: ScreenOpti
 
 
 def prepare_page(
-    src: SourcePage, slot: Slot, file: str, engines: Engines, options: ScreenOptions, reading: PageReading | None = None
+    src: SourcePage,
+    slot: Slot,
+    file: str,
+    engines: Engines,
+    options: ScreenOptions,
+    reading: PageReading | None = None,
+    text: bool = True,
 ) -> Page:
     """An upright page with its text (read now, or as read before) and its quality measures."""
-    reading = reading or read_page(src, engines, options, photo=slot is Slot.photo)
+    reading = reading or read_page(src, engines, options, photo=slot is Slot.photo, text=text)
     image = turn(src.image, reading.rotation)
     born_digital = uses_layer(src, tuple(ln for ln in reading.lines if ln.source == "pdf"), options)
     return Page(

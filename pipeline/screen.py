@@ -30,6 +30,7 @@ from pipeline.context import (
     RuleSpec,
     ScreenOptions,
     ScreenResult,
+    text_needed,
 )
 from pipeline.documents import Document, ReadLimits, SourcePage
 from pipeline.errors import UnreadableFileError
@@ -195,7 +196,7 @@ def screen_document_page(doc: Document, number: int, s: Screening, slot: Slot, l
         src = doc.page(number)
         reading = _cached(s.cache, keys.reading, PageReading) if keys else None
         if reading is None:
-            reading = read_page(src, s.engines, s.options, photo=slot is Slot.photo)
+            reading = read_page(src, s.engines, s.options, photo=slot is Slot.photo, text=text_needed(s.context(slot), s.detectors))
             if keys:
                 cache_save(s.cache, keys.reading, reading.model_dump_json().encode())
         result = screen_page(src, s.context(slot), s.engines, s.detectors, s.options, doc.name, reading)
@@ -217,7 +218,7 @@ def screen_page(
     reading: PageReading | None = None,
 ) -> PageResult:
     """One decoded page: read (or take its reading), measure, run the slot's detectors, keep a thumbnail."""
-    page = prepare_page(src, ctx.slot, file, engines, options, reading)
+    page = prepare_page(src, ctx.slot, file, engines, options, reading, text=text_needed(ctx, detectors))
     findings = detect_page(page, replace(ctx, ocr=engines.ocr), detectors)
     return page_result(page, findings, options.thumbnail_px, options.thumbnail_quality)
 

@@ -10,7 +10,7 @@ import cv2
 from detectors import PACKET_CHECKS, REGISTRY
 from pipeline.context import Engines, ScreenOptions
 from pipeline.manifest import Track
-from pipeline.ocr import get_engine
+from pipeline.ocr import OcrOptions, get_engine
 from pipeline.orientation import get_orientation_model
 from pipeline.rules import Notice, load_rules
 from prescreen.settings import Settings
@@ -26,23 +26,23 @@ def review_db(url: str) -> ReviewDB:
 _LOADING = threading.Lock()
 
 
-def engines(ocr_engine: str = "rapidocr", threads: int = 0) -> Engines:
+def engines(ocr_engine: str = "rapidocr", threads: int = 0, ocr: OcrOptions | None = None) -> Engines:
     """The models, loaded once per process (under a lock: page threads may ask at once). ``threads``
     > 0 caps every model and OpenCV at that many threads (one worker process per core scales
-    better than one process using every core)."""
+    better than one process using every core); ``ocr`` chooses the OCR backend and sizes."""
     with _LOADING:
-        return _engines(ocr_engine, threads)
+        return _engines(ocr_engine, threads, ocr or OcrOptions())
 
 
-@lru_cache(maxsize=2)
-def _engines(ocr_engine: str, threads: int) -> Engines:
+@lru_cache(maxsize=4)
+def _engines(ocr_engine: str, threads: int, ocr: OcrOptions) -> Engines:
     if threads > 0:
         cv2.setNumThreads(threads)
-    return Engines(ocr=get_engine(ocr_engine, threads), orientation=get_orientation_model(threads))
+    return Engines(ocr=get_engine(ocr_engine, threads, ocr), orientation=get_orientation_model(threads))
 
 
 def engines_for(settings: Settings) -> Engines:
-    return engines(settings.ocr_engine, settings.ocr_threads)
+    return engines(settings.ocr_engine, settings.ocr_threads, settings.ocr)
 
 
 def options_for(settings: Settings) -> ScreenOptions:

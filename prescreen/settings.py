@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pipeline.documents import ReadLimits
 from pipeline.errors import ConfigError
+from pipeline.ocr import OcrOptions
 from pipeline.rules import RULES_DIR
 
 MIN_SECRET_BYTES = 32
@@ -25,7 +26,8 @@ class Settings(BaseSettings):
     )
 
     ocr_engine: Literal["rapidocr"] = "rapidocr"
-    ocr_threads: int = Field(0, description="onnxruntime threads per OCR call; 0 = all cores")
+    ocr_threads: int = Field(0, description="inference threads per OCR call; 0 = all cores")
+    ocr: OcrOptions = Field(OcrOptions(), description="OCR backend, detection size and recognition batch (PRESCREEN_OCR__BACKEND, ...)")
     rules_dir: Path = RULES_DIR
     limits: ReadLimits = ReadLimits()
 

@@ -46,6 +46,7 @@ class CountingOcr:
 
     def __init__(self, inner) -> None:  # noqa: ANN001
         self.inner, self.name, self.fingerprint, self.reads, self.line_reads = inner, inner.name, inner.fingerprint, 0, 0
+        self.probes = 0  # detection-only looks for text on a page no check reads text from
 
     @property
     def calls(self) -> int:
@@ -58,6 +59,10 @@ class CountingOcr:
     def read_line(self, image):  # noqa: ANN001, ANN201
         self.line_reads += 1
         return self.inner.read_line(image)
+
+    def count_lines(self, image):  # noqa: ANN001, ANN201
+        self.probes += 1
+        return self.inner.count_lines(image)
 
 
 class CountingOrientation:
