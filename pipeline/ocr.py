@@ -54,11 +54,11 @@ class OcrOptions(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     backend: Literal["openvino", "onnxruntime"] = Field(
-        "openvino",
-        description="inference runtime of the detection and recognition models (the same ONNX files): OpenVINO "
-        "read the benchmark packet's pages in 0.54x onnxruntime's time (bench_ocr, mean; 0.37x on one A4 page), "
-        "with the same findings on the evaluations; its buffers need a smaller detector input (det_side_px) to keep a "
-        "worker under 1 GB",
+        "onnxruntime",
+        description="inference runtime of the detection and recognition models (the same ONNX files): onnxruntime "
+        "keeps a worker at 0.98 GB on 200-DPI A4 pages and 1.03 GB on 12-Mpx phone photos (bench_targets); OpenVINO "
+        "reads pages in 0.54-0.67x the time with the same findings on the evaluations (bench_ocr) but holds 1.33 / "
+        "1.29 GB: for workers with memory to spare (PRESCREEN_OCR__BACKEND=openvino)",
     )
     det_side_px: int = Field(
         0,
