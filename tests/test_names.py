@@ -148,47 +148,38 @@ def test_scan_employer(engines, context, options):
     ],
 )
 def test_a_common_part_of_a_name_counts_only_where_it_stands_as_the_name(context, manifest, notices, texts, expected):
-    from pipeline.context import PageContext
-
-    m = manifest.model_copy(update={"track": Track.review, "applicant": manifest.applicant.model_copy(update={"name": "艾力·买买提"})})
-    ctx = PageContext(m, notices[Track.review], Slot.diploma)
+    ctx = _alim(manifest, notices, Slot.diploma)
     got = [re.sub(r"[·•.\s]", "", f.evidence["text"]) for f in names.detect_name(page_of(*texts), ctx)]
     assert got == expected
 
 
-def test_a_name_split_across_table_cells_is_found(context, manifest, notices):
-    """姓名 | 艾力 / 买买提 (the cell wraps): each part is next to the rest of the name."""
+def _alim(manifest, notices, slot):
+    """The review track's context for the applicant 艾力·买买提, whose two parts are both common."""
     from pipeline.context import PageContext
 
     m = manifest.model_copy(update={"track": Track.review, "applicant": manifest.applicant.model_copy(update={"name": "艾力·买买提"})})
-    ctx = PageContext(m, notices[Track.review], Slot.annual_appraisal)
-    lines = (
-        TextLine(text="姓名", bbox=(0.10, 0.20, 0.18, 0.23), confidence=0.99),
-        TextLine(text="艾力·", bbox=(0.20, 0.20, 0.30, 0.23), confidence=0.99),
-        TextLine(text="买买提", bbox=(0.20, 0.235, 0.30, 0.265), confidence=0.99),
-        TextLine(text="工作单位", bbox=(0.40, 0.20, 0.55, 0.23), confidence=0.99),
-    )
-    page = Page(slot=Slot.annual_appraisal, file="a.pdf", number=1, image=np.full((400, 300, 3), 255, np.uint8), lines=lines)
+    return PageContext(m, notices[Track.review], slot)
+
+
+def _row(*cells):
+    lines = tuple(TextLine(text=t, bbox=b, confidence=0.99) for t, b in cells)
+    return Page(slot=Slot.annual_appraisal, file="a.pdf", number=1, image=np.full((400, 300, 3), 255, np.uint8), lines=lines)
+
+
+def test_a_name_split_across_table_cells_is_found(context, manifest, notices):
+    """姓名 | 艾力 / 买买提 (the cell wraps): each part is next to the rest of the name."""
+    ctx = _alim(manifest, notices, Slot.annual_appraisal)
+    page = _row(("姓名", (0.10, 0.20, 0.18, 0.23)), ("艾力·", (0.20, 0.20, 0.30, 0.23)), ("买买提", (0.20, 0.235, 0.30, 0.265)), ("工作单位", (0.40, 0.20, 0.55, 0.23)))
     assert sorted(f.evidence["text"].strip("·") for f in names.detect_name(page, ctx)) == ["买买提", "艾力"]
 
 
 def test_a_part_left_after_masking_beside_its_label_cell_across_the_mask(context, manifest, notices):
     """姓名 | ████·买买提: the label is the nearest text to the left, the mask between widens the gap."""
-    from pipeline.context import PageContext
-
-    m = manifest.model_copy(update={"track": Track.review, "applicant": manifest.applicant.model_copy(update={"name": "艾力·买买提"})})
-    ctx = PageContext(m, notices[Track.review], Slot.annual_appraisal)
-    row = (
-        TextLine(text="姓名", bbox=(0.10, 0.172, 0.158, 0.198), confidence=0.99),
-        TextLine(text="买买提", bbox=(0.301, 0.174, 0.379, 0.198), confidence=0.99),
-        TextLine(text="工作单位", bbox=(0.438, 0.174, 0.54, 0.196), confidence=0.99),
-    )
-    page = Page(slot=Slot.annual_appraisal, file="a.pdf", number=1, image=np.full((400, 300, 3), 255, np.uint8), lines=row)
-    assert [f.evidence["text"] for f in names.detect_name(page, ctx)] == ["买买提"]
+    ctx = _alim(manifest, notices, Slot.annual_appraisal)
+    row = (("姓名", (0.10, 0.172, 0.158, 0.198)), ("买买提", (0.301, 0.174, 0.379, 0.198)), ("工作单位", (0.438, 0.174, 0.54, 0.196)))
+    assert [f.evidence["text"] for f in names.detect_name(_row(*row), ctx)] == ["买买提"]
     # another cell between the label and the part: a list of people, not the holder's cell
-    crowded = (*row, TextLine(text="王明", bbox=(0.20, 0.174, 0.26, 0.198), confidence=0.99))
-    page = Page(slot=Slot.annual_appraisal, file="a.pdf", number=1, image=page.image, lines=crowded)
-    assert names.detect_name(page, ctx) == []
+    assert names.detect_name(_row(*row, ("王明", (0.20, 0.174, 0.26, 0.198))), ctx) == []
 
 
 def test_a_character_read_off_the_mask_does_not_hide_the_part_left(engines, context, options, diploma):
