@@ -49,7 +49,7 @@ class ClarityConfig(BaseModel):
         description="share of the page's letter-sized ink outside every line read with confidence, above which (on a "
         "page softer than page_blur_px) the text OCR still reads is only part of it: forms blurred by 1.6-2.0 pt at "
         "150-300 DPI measure 0.30-0.84; generated pages read correctly <= 0.03; clean real documents 0-0.42, but none "
-        "of them softer than 2.0 with more than 0.04 (margins: 0.11 below the blurred, 0.11 above the clean)",
+        "of them softer than 2.0 with more than 0.04 (margins: 0.15 below the blurred, 0.11 above the clean)",
     )
     photo_slots: frozenset[str] = Field(
         frozenset({"photo"}), description="slots holding a photograph, judged by the face checks, not by text"
