@@ -39,29 +39,21 @@ class TimedOcr:
     def __init__(self, inner) -> None:  # noqa: ANN001
         self.inner, self.name, self.seconds = inner, inner.name, 0.0
 
-    def read(self, image, keep_unread: bool = False):  # noqa: ANN001, ANN201
+    def _timed(self, call, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
         t = time.perf_counter()
         try:
-            return self.inner.read(image, keep_unread=keep_unread)
+            return call(*args, **kwargs)
         finally:
             self.seconds += time.perf_counter() - t
 
+    def read(self, image, keep_unread: bool = False):  # noqa: ANN001, ANN201
+        return self._timed(self.inner.read, image, keep_unread=keep_unread)
+
     def read_line(self, image):  # noqa: ANN001, ANN201
-        t = time.perf_counter()
-        try:
-            return self.inner.read_line(image)
-        finally:
-            self.seconds += time.perf_counter() - t
+        return self._timed(self.inner.read_line, image)
 
     def __getattr__(self, name: str):  # noqa: ANN204 - fingerprint and the rest, as the engine has them
         return getattr(self.inner, name)
-
-    def read_line(self, image):  # noqa: ANN001, ANN201
-        t = time.perf_counter()
-        try:
-            return self.inner.read_line(image)
-        finally:
-            self.seconds += time.perf_counter() - t
 
 
 def build_packet(root: Path, k: int) -> Path:
