@@ -506,19 +506,18 @@ def read_seal(image: np.ndarray, seal: Seal, ocr) -> tuple[str, float]:  # noqa:
 
 
 def read_ring(image: np.ndarray, seal: Seal, ocr, model=None) -> SealReading:  # noqa: ANN001
-    """The seal's text. Its lines are located by the seal text model (each ring arc, the serial
-    number, the lines across the middle), each arc unwrapped along the seal's ellipse and read;
-    without the model, or when it finds no ring text, the longest lettered arc of the unwrapped ring."""
+    """The seal's text, by two readers: the seal text model locates each line (each ring arc,
+    unwrapped along the seal's ellipse; the serial number; the lines across the middle), and the
+    whole ring is unwrapped and its longest lettered arcs read. The unit's name is the better of
+    their ring readings (汉字 read times confidence); every line either gave is kept."""
     if model is None:
         model = _seal_text_model()
     lines = _located_lines(image, seal, ocr, model) if model is not None else []
-    ring_lines = [(_trim_to_han(t), c, px) for t, c, px, ring in lines if ring]
-    if ring_lines:
-        text, conf, px = max(ring_lines, key=lambda x: _quality(x[0], x[1]))
-        if _han(text) >= 2:
-            return SealReading(text, conf, px, tuple((t, c) for t, c, _, _ in lines))
     fallback = _read_longest_arc(image, seal, ocr)
-    return SealReading(fallback.text, fallback.confidence, fallback.letter_px, tuple((t, c) for t, c, _, _ in lines) + ((fallback.text, fallback.confidence),))
+    ring_lines = [(_trim_to_han(t), c, px) for t, c, px, ring in lines if ring and _han(t) >= 2]
+    ring_lines.append((_trim_to_han(fallback.text), fallback.confidence, fallback.letter_px))
+    text, conf, px = max(ring_lines, key=lambda x: _quality(x[0], x[1]))
+    return SealReading(text, conf, px, tuple((t, c) for t, c, _, _ in lines) + ((fallback.text, fallback.confidence),))
 
 
 def _seal_text_model():  # noqa: ANN202
@@ -715,9 +714,11 @@ def names_employer(text: str, employer: str, cfg: SealConfig) -> bool:
     key = distinctive_part(employer)
     if len(key) < 2:
         return False
-    if find(key, t):
+    # a ring has no first character: its reading may start anywhere along it
+    turns = [t[k:] + t[:k] for k in range(max(1, len(t)))]
+    if any(find(key, r) for r in turns):
         return True
-    return len(key) >= 3 and _in_order(key, t) >= cfg.employer_similarity
+    return len(key) >= 3 and max(_in_order(key, r) for r in turns) >= cfg.employer_similarity
 
 
 def _in_order(target: str, text: str) -> float:
@@ -794,7 +795,10 @@ def detect(page: Page, ctx: PageContext) -> list[Finding]:
     for seal in find_seals(page.image, cfg):
         reading = read_ring(page.image, seal, ctx.ocr) if ctx.ocr is not None else SealReading("", 0.0, 0.0)
         legible = readable(reading, cfg)
-        employer = names_employer(reading.text, ctx.manifest.applicant.employer, cfg) and (legible or _han(reading.text) >= 3)
+        employer = any(
+            names_employer(text, ctx.manifest.applicant.employer, cfg) and (legible or _han(text) >= 3)
+            for text in (reading.text, *(t for t, _ in reading.lines))
+        )
         reason = None if legible or employer else why_unreadable(page.image, seal, reading, cfg)
         if employer:
             why = f"单位公章未遮盖（印文“{reading.text}”）"

@@ -132,6 +132,21 @@ def test_an_unreadable_verdict_says_why(context, engines):
 # ---------------------------------------------------------------- faces and orientation
 
 
+def test_a_ring_read_from_the_middle_of_the_name_still_names_the_employer(context, engines):
+    """A ring has no first character: the close-up's ring is read starting inside the name
+    (研究院…郑州市政工程勘测设计), and still names 郑州市市政工程勘测设计研究院."""
+    img = real("seal_closeup_a")
+    assert [f.code for f in seal_findings(img, Slot.annual_appraisal, context, engines, "郑州市市政工程勘测设计研究院")] == [FindingCode.UNMASKED_SEAL]
+    assert seal_findings(img, Slot.annual_appraisal, context, engines, "乌鲁木齐市第十中学") == []
+
+
+def test_names_employer_reads_a_ring_from_any_point():
+    cfg = seals.SealConfig()
+    assert seals.names_employer("研究院出与华郑州市政工程勘测设计", "郑州市市政工程勘测设计研究院", cfg)
+    assert seals.names_employer("中学乌鲁木齐市第十", "乌鲁木齐市第十中学", cfg)
+    assert not seals.names_employer("局乌鲁木齐市人力资源和社会保障", "乌鲁木齐市第十中学", cfg)
+
+
 PORTRAITS = ["face_portrait_suit", "face_frontal_plain_bg", "face_older_man", "face_glasses_smile", "face_closeup_smile", "face_asian_woman_hand"]
 
 
@@ -148,6 +163,18 @@ def test_masked_real_portraits_pass(context, how):
         if eyes_found(S.jpeg(mask_eyes(real(name), face, how), 80), context):
             wrong.append(name)
     assert wrong == []
+
+
+@pytest.mark.parametrize(("name", "how"), [("face_group_six", "bar"), ("face_group_dinner", "lenses")])
+def test_a_group_whose_eyes_are_painted_over_passes_where_a_landmark_falls_on_the_paints_edge(context, name, how):
+    """The detector's eye landmark can fall at the edge of the bar or lens that covers the eye; the
+    eye's core, flat paint far from the skin, is not an eye."""
+    img = real(name)
+    for face in LABELS[name]["faces"]:
+        img = mask_eyes(img, face, how)
+    assert eyes_found(S.jpeg(img, 80), context) == []
+    unmasked = eyes_found(real(name), context)
+    assert unmasked and set(unmasked) == {FindingCode.UNMASKED_EYES}
 
 
 def test_open_real_portraits_are_flagged(context):
