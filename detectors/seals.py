@@ -718,7 +718,13 @@ def names_employer(text: str, employer: str, cfg: SealConfig) -> bool:
     turns = [t[k:] + t[:k] for k in range(max(1, len(t)))]
     if any(find(key, r) for r in turns):
         return True
+    # a company is told apart by its trade name, not by the 有限公司 thousands of names end in
+    core = _LEGAL_FORM.sub("", key)
+    key = core if len(core) >= 4 else key
     return len(key) >= 3 and max(_in_order(key, r) for r in turns) >= cfg.employer_similarity
+
+
+_LEGAL_FORM = re.compile(r"(?:股份有限公司|有限责任公司|有限公司|集团公司|公司)$")
 
 
 def _in_order(target: str, text: str) -> float:

@@ -145,6 +145,9 @@ def test_names_employer_reads_a_ring_from_any_point():
     assert seals.names_employer("研究院出与华郑州市政工程勘测设计", "郑州市市政工程勘测设计研究院", cfg)
     assert seals.names_employer("中学乌鲁木齐市第十", "乌鲁木齐市第十中学", cfg)
     assert not seals.names_employer("局乌鲁木齐市人力资源和社会保障", "乌鲁木齐市第十中学", cfg)
+    # a company by its trade name: the 有限公司 every company ends in is not what tells it apart
+    assert seals.names_employer("北京中导开源技を服", "北京中导开源科技有限公司", cfg)
+    assert not seals.names_employer("北京中科开元电子有限公司", "北京中导开源科技有限公司", cfg)
 
 
 PORTRAITS = ["face_portrait_suit", "face_frontal_plain_bg", "face_older_man", "face_glasses_smile", "face_closeup_smile", "face_asian_woman_hand"]
