@@ -180,6 +180,17 @@ def test_a_group_whose_eyes_are_painted_over_passes_where_a_landmark_falls_on_th
     assert unmasked and set(unmasked) == {FindingCode.UNMASKED_EYES}
 
 
+@pytest.mark.parametrize("how", ["open", "bar", "mosaic", "lenses"])
+def test_a_group_of_small_faces_is_flagged_open_and_passes_masked(context, how):
+    """Eyes 10-15 px apart: too small to judge an eye alone, but plainly open both eyes are."""
+    name = "face_group_elderly_family"
+    img = real(name)
+    for face in LABELS[name]["faces"] if how != "open" else []:
+        img = mask_eyes(img, face, how)
+    found = eyes_found(S.jpeg(img, 80), context)
+    assert (found != []) == (how == "open") and set(found) <= {FindingCode.UNMASKED_EYES}
+
+
 def test_open_real_portraits_are_flagged(context):
     assert [n for n in PORTRAITS if eyes_found(real(n), context) != [FindingCode.UNMASKED_EYES]] == []
 
