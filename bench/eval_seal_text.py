@@ -77,20 +77,15 @@ def han(text: str) -> str:
 
 
 def read_all(image: np.ndarray, seal: D.Seal, ocr, model) -> dict[str, str]:  # noqa: ANN001
-    located = [(D._trim_to_han(t), c) for t, c, _, ring in D._located_lines(image, seal, ocr, model) if ring]
-    located_text = max(located, key=lambda x: D._quality(*x))[0] if located else ""
-    return {
-        "unwrap": D._read_longest_arc(image, seal, ocr).text,
-        "located": located_text,
-        "both": D.read_ring(image, seal, ocr, model).text,
-    }
+    reading = D.read_ring(image, seal, ocr, model)
+    return {"unwrap": reading.unwrapped, "located": reading.located, "both": reading.text}
 
 
 def score(reading: str, truth: str, partial: bool) -> tuple[bool, bool]:
     """(within 2 edits, exact) of the unit's name; a partly clear label by its clear characters in order."""
     r = han(reading)
     if partial:
-        share = D._in_order(truth, r)
+        share = D.in_order_share(truth, r)
         return share >= 1 - 2 / max(len(truth), 1), share == 1.0
     # the ring may hold more than the name (a serial number read along), and has no first character:
     # its reading may start anywhere along it

@@ -124,20 +124,20 @@ class EyeState:
 
 
 def eye_states(gray: np.ndarray, face: Face, cfg: FaceConfig) -> list[EyeState]:
-    """Each eye judged twice: by the measures below (a box, a mosaic, a smear) and by the eye
+    """Each eye judged twice: by the measures below (a box, paint, a mosaic, a smear) and by the eye
     model, a linear classifier of the eye's appearance trained on masked real faces. An eye is
     visible only when both see it open: masks that the measures miss on small or soft faces (dark
     lenses, blur, fine mosaics) the model rarely takes for an eye."""
-    (lx, ly), (rx, ry) = face.eyes
-    r = max(3, int(cfg.eye_patch * np.hypot(rx - lx, ry - ly)))
+    d = face.eye_distance
+    r = max(3, int(cfg.eye_patch * d))
     skin_patch = _patch(gray, face.nose, face.mouth, r)
     ref = _detail(skin_patch)
-    skin = float(np.median(skin_patch)) if skin_patch.size else None
-    d = float(np.hypot(rx - lx, ry - ly))
-    states = [
-        EyeState(False, "box", s.box) if s.visible and skin is not None and _painted(gray, (x, y), d, skin, cfg) else s
-        for s, (x, y) in zip((_judge(gray, (int(x), int(y)), r, ref, cfg) for x, y in face.eyes), face.eyes, strict=True)
-    ]
+    states = []
+    for x, y in face.eyes:
+        state = _judge(gray, (int(x), int(y)), r, ref, cfg)
+        if state.visible and skin_patch.size and _painted(gray, (x, y), d, float(np.median(skin_patch)), cfg):
+            state = EyeState(False, "box", state.box)
+        states.append(state)
     if not any(s.visible for s in states) or cfg.model_open <= 0:
         return states
     p_open = eye_model().open_probability(gray, face)
@@ -232,12 +232,11 @@ def detect_eyes(page: Page, ctx: PageContext) -> list[Finding]:
     for upright, face, box in faces_on_page(page.image, cfg):
         if face.eye_distance < cfg.small_eye_px:
             continue  # too small to judge either way
-        gray = cv2.cvtColor(upright, cv2.COLOR_BGR2GRAY)
-        states = eye_states(gray, face, cfg)
+        small = face.eye_distance < cfg.min_eye_px
+        judged = cfg.model_copy(update={"model_open": cfg.small_face_open}) if small else cfg
+        states = eye_states(cv2.cvtColor(upright, cv2.COLOR_BGR2GRAY), face, judged)
         open_eyes = [s for s in states if s.visible]
-        if face.eye_distance < cfg.min_eye_px and (
-            len(open_eyes) < 2 or min(eye_model().open_probability(gray, face)) < cfg.small_face_open
-        ):
+        if small and len(open_eyes) < 2:
             continue  # a small face counts only when both its eyes are plainly open
         if open_eyes:
             out.append(

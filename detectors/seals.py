@@ -498,6 +498,8 @@ class SealReading:
     confidence: float
     letter_px: float  # height of the ring's letters, page pixels
     lines: tuple[tuple[str, float], ...] = ()  # every line read on the seal (ring, serial, middle lines)
+    located: str = ""  # the best ring reading of the lines the seal text model located
+    unwrapped: str = ""  # the reading of the whole ring unwrapped
 
 
 def read_seal(image: np.ndarray, seal: Seal, ocr) -> tuple[str, float]:  # noqa: ANN001
@@ -514,10 +516,12 @@ def read_ring(image: np.ndarray, seal: Seal, ocr, model=None) -> SealReading:  #
         model = _seal_text_model()
     lines = _located_lines(image, seal, ocr, model) if model is not None else []
     fallback = _read_longest_arc(image, seal, ocr)
-    ring_lines = [(_trim_to_han(t), c, px) for t, c, px, ring in lines if ring and _han(t) >= 2]
-    ring_lines.append((_trim_to_han(fallback.text), fallback.confidence, fallback.letter_px))
-    text, conf, px = max(ring_lines, key=lambda x: _quality(x[0], x[1]))
-    return SealReading(text, conf, px, tuple((t, c) for t, c, _, _ in lines) + ((fallback.text, fallback.confidence),))
+    located = [(_trim_to_han(t), c, px) for t, c, px, ring in lines if ring and _han(t) >= 2]
+    unwrapped = (_trim_to_han(fallback.text), fallback.confidence, fallback.letter_px)
+    text, conf, px = max([*located, unwrapped], key=lambda x: _quality(x[0], x[1]))
+    best_located = max(located, key=lambda x: _quality(x[0], x[1]))[0] if located else ""
+    every = tuple((t, c) for t, c, _, _ in lines) + ((fallback.text, fallback.confidence),)
+    return SealReading(text, conf, px, every, located=best_located, unwrapped=unwrapped[0])
 
 
 def _seal_text_model():  # noqa: ANN202
@@ -721,13 +725,13 @@ def names_employer(text: str, employer: str, cfg: SealConfig) -> bool:
     # a company is told apart by its trade name, not by the 有限公司 thousands of names end in
     core = _LEGAL_FORM.sub("", key)
     key = core if len(core) >= 4 else key
-    return len(key) >= 3 and max(_in_order(key, r) for r in turns) >= cfg.employer_similarity
+    return len(key) >= 3 and max(in_order_share(key, r) for r in turns) >= cfg.employer_similarity
 
 
 _LEGAL_FORM = re.compile(r"(?:股份有限公司|有限责任公司|有限公司|集团公司|公司)$")
 
 
-def _in_order(target: str, text: str) -> float:
+def in_order_share(target: str, text: str) -> float:
     """Longest common subsequence of target in text, as a share of the target."""
     if not target:
         return 0.0
