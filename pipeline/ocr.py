@@ -54,21 +54,20 @@ class OcrOptions(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     backend: Literal["openvino", "onnxruntime"] = Field(
-        "onnxruntime",
-        description="inference runtime of the detection and recognition models (the same ONNX files): onnxruntime "
-        "keeps a worker at 0.98 GB on 200-DPI A4 pages and 1.03 GB on 12-Mpx phone photos (bench_targets); OpenVINO "
-        "reads pages in 0.54-0.67x the time with the same findings on the evaluations (bench_ocr) but holds 1.33 / "
-        "1.29 GB: for workers with memory to spare (PRESCREEN_OCR__BACKEND=openvino)",
+        "openvino",
+        description="inference runtime of the detection and recognition models (the same ONNX files, both pinned "
+        "dependencies): OpenVINO reads a page in about half onnxruntime's time with the same findings (bench_ocr); its "
+        "buffers grow with the detector's input, so it runs with det_side_px 960 (a worker peaks at 0.90 GB on 200-DPI A4 "
+        "pages, 0.84 GB on 12-Mpx phone photos; 1.11 / 1.04 GB at 1600 px; bench_targets)",
     )
     det_side_px: int = Field(
-        0,
+        960,
         ge=0,
         le=4000,
-        description="long side (px) of the text detector's input; 0 = the page as rapidocr prepares it "
-        "(up to 2000 px). Recognition always reads the lines cut from the page at up to 2000 px. 960 read "
-        "0.39-0.42x today's time against 0.54-0.67x at 0 (bench_ocr) and keeps an OpenVINO worker under 1 GB, "
-        "but lost BLURRY (1 of 4 against 3 of 4): blur is told from text the detector finds and the recogniser "
-        "cannot read, and at 960 px the detector no longer finds soft text",
+        description="long side (px) of the text detector's input; 0 = the page as rapidocr prepares it (up to 2000 px). "
+        "Recognition always reads the lines cut from the page itself. At 960 the detector finds each line whole on "
+        "pages blurred up to 2 pt, where at the page's own size it breaks soft text into pieces; blur is therefore "
+        "judged by the edge measures, not by what OCR leaves unread (detectors/clarity.py)",
     )
     det_text_px: float = Field(
         0,

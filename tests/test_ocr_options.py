@@ -35,7 +35,7 @@ def _photo_packet(root: Path, photo: bytes, track: str = "initial_junior") -> Pa
 
 @pytest.mark.parametrize(
     "change",
-    [{"backend": "openvino"}, {"det_side_px": 1280}, {"det_text_px": 16}, {"rec_batch": 16}],
+    [{"backend": "onnxruntime"}, {"det_side_px": 1280}, {"det_text_px": 16}, {"rec_batch": 16}],
     ids=lambda c: next(iter(c)),
 )
 def test_each_ocr_option_is_in_the_reading_key(engines, notices, tmp_path, change):
