@@ -13,9 +13,15 @@ characters, so two pages are judged on both:
   within ``text_max_distance``, or the texts nearly identical;
 - their look alone, when neither carries text (a photo): fingerprints within ``image_max_distance``.
 
-Numbers must agree exactly: a digit the OCR reads differently on a recapture cannot be told from
-the next serial number of one series by the text, so such a recapture (dense small digits, e.g. an
-invoice) is missed rather than two certificates of a series flagged.
+Numbers must agree, digit for digit in order: a digit the OCR reads differently on a recapture cannot be told from the next
+serial number of one series by the text, so such a recapture (dense small digits, e.g. an invoice)
+is missed rather than two certificates of a series flagged. Only on a long page (``LONG_PAGE_CHARS``)
+may one reading lack a few short numbers the other has (``MAX_LOST_NUMBERS`` of at most
+``LOST_NUMBER_DIGITS`` digits: a page number or a footnote mark lost to noise); a number read
+differently is never allowed.
+
+A page of which nothing was read (the photo slot is not OCR'd unless text is found on it) has no
+text to compare: its look decides, as for two photos.
 
 Pages of one file are not compared with each other (a multi-page document's pages are its own).
 Raised on the later copy in manifest order; the message names the other. Works on readings
@@ -42,6 +48,8 @@ ITEM = "未重复上传同一材料"
 MIN_SHARED_BIGRAMS = 0.6  # two readings of one page measured >= 0.8 (slips and lost lines included)
 LONG_PAGE_CHARS = 300  # two adjacent slips ("项严"/"须产") are tolerated on pages this long; on a short
 # certificate two characters for two are a word (公需/专业, a name) and tell two documents apart
+MAX_LOST_NUMBERS = 2  # numbers one reading of a long page may lack ...
+LOST_NUMBER_DIGITS = 2  # ... each this short at most (a journal page's "7" read on one copy only)
 MAX_LINES = 400  # lines of a page compared (a page holds a few dozen)
 MAX_SEGMENT_CHARS = 400  # characters of differing lines compared one by one; longer stretches differ
 
@@ -125,7 +133,8 @@ def _pages(files: list[FileResult]) -> list[_Page]:
             text = "".join(lines)
             names = tuple(r.text for r in holder_names([page_text]))
             bigrams = frozenset(text[i : i + 2] for i in range(len(text) - 1))
-            out.append(_Page(len(out), fr, p, text, lines, tuple(re.findall(r"\d+", text)), names, bigrams))
+            numbers = tuple(n for ln in lines for n in re.findall(r"\d+", ln))  # per line: "7" over "12" is not 712
+            out.append(_Page(len(out), fr, p, text, lines, numbers, names, bigrams))
     return out
 
 
@@ -138,11 +147,13 @@ def same_page(a: _Page, b: _Page, cfg: DuplicateConfig) -> dict | None:
     """Evidence that ``b`` is ``a`` captured again, or None."""
     dist = fingerprint.distance(a.page.fingerprint, b.page.fingerprint)
     short_a, short_b = len(a.text) < cfg.min_text_chars, len(b.text) < cfg.min_text_chars
-    if short_a and short_b:  # a photo: its look decides (a stray digit read off it is noise)
+    unread = not a.text or not b.text  # nothing read on one of them: no text to compare
+    if (short_a and short_b) or unread:  # a photo: its look decides (a stray digit read off it is noise)
         if dist is not None and dist <= cfg.image_max_distance:
             return {"distance": dist, "by": "image"}
         return None
-    if short_a or short_b or a.numbers != b.numbers:
+    long_page = min(len(a.text), len(b.text)) >= LONG_PAGE_CHARS
+    if short_a or short_b or not _numbers_agree(a.numbers, b.numbers, long_page):
         return None
     if a.names and b.names and same_person(a.names[0], b.names[0]) != "same":
         return None
@@ -160,6 +171,26 @@ def same_page(a: _Page, b: _Page, cfg: DuplicateConfig) -> dict | None:
     return None
 
 
+def _numbers_agree(a: tuple[str, ...], b: tuple[str, ...], long_page: bool) -> bool:
+    """The same digits in the same order (however the OCR split them: "1 3" is "13"); on a long page
+    one side may lack a few short numbers."""
+    if "".join(a) == "".join(b):
+        return True
+    if not long_page:
+        return False
+    lost: list[str] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op == "replace" and "".join(a[i1:i2]) != "".join(b[j1:j2]):
+            return False  # a number read as another: a year, a serial
+        if op in ("delete", "insert"):
+            lost += a[i1:i2] + b[j1:j2]
+    return _few_short(lost)
+
+
+def _few_short(numbers: list[str]) -> bool:
+    return len(numbers) <= MAX_LOST_NUMBERS and all(len(n) <= LOST_NUMBER_DIGITS for n in numbers)
+
+
 def _differences(a_lines: tuple[str, ...], b_lines: tuple[str, ...]) -> tuple[int | None, int]:
     """(characters slipped one for one, characters only one side has); None when a difference is a
     word for a word (a name, a year, a category), which no OCR slip makes.
@@ -174,9 +205,9 @@ def _differences(a_lines: tuple[str, ...], b_lines: tuple[str, ...]) -> tuple[in
         if op == "equal":
             continue
         sa, sb = "".join(a_lines[i1:i2]), "".join(b_lines[j1:j2])
-        if op != "replace":
-            only_a.append((sa, False))
-            only_b.append((sb, False))
+        if op != "replace":  # whole lines only one side has, each on its own
+            only_a += [(ln, False) for ln in a_lines[i1:i2]]
+            only_b += [(ln, False) for ln in b_lines[j1:j2]]
             continue
         if max(len(sa), len(sb)) > MAX_SEGMENT_CHARS:
             return None, 0  # a long stretch that differs: not a slip
@@ -198,7 +229,8 @@ def _differences(a_lines: tuple[str, ...], b_lines: tuple[str, ...]) -> tuple[in
     if any(replaced for _, replaced in left):
         return None, 0  # a word for a word (a name, a year, a category), which no OCR slip makes
     gone = "".join(seg for seg, _ in left)
-    if re.search(r"\d", gone):
+    lost = [n for seg, _ in left for n in re.findall(r"\d+", seg)]
+    if lost and not (long_page and _few_short(lost)):
         return None, 0
     return slips, len(gone)
 

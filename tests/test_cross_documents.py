@@ -273,6 +273,41 @@ def test_short_text_needs_the_look_too():
     assert run(duplicates.check, "review", [a, b]).findings == ()
 
 
+def test_a_photo_not_read_and_its_copy_read_elsewhere_are_compared_by_look():
+    """The photo slot is not OCR'd; its copy in the ID card's slot is, and a watermark is read off it."""
+    a = one("photo", "p.jpg", [], fp=fp(0))
+    b = one("id_card_portrait", "id.jpg", ["tsinacomcnzhgnlpxueyuan"], fp=fp(0))
+    assert [f.file for f in run(duplicates.check, "review", [a, b]).findings] == ["id.jpg"]
+    far = one("id_card_portrait", "id.jpg", ["tsinacomcnzhgnlpxueyuan"], fp=fp(120))
+    assert run(duplicates.check, "review", [a, far]).findings == ()
+
+
+JOURNAL = [f"第{k}节 继续教育与专业技术人员能力建设研究综述，兼论新疆地区职称评审制度的实践与发展方向" for k in range(1, 9)]
+
+
+@pytest.mark.parametrize(
+    ("second", "duplicate"),
+    [
+        (subst(JOURNAL, "第1节", "第1 节"), True),  # the same digits, split otherwise
+        (["7", *JOURNAL], True),  # a page number read on one copy only
+        (["7", "12", *JOURNAL], True),
+        (["7", "12", "30", *JOURNAL], False),  # more than two numbers lost
+        (["2024", *JOURNAL], False),  # a year is not lost to noise
+        (subst(JOURNAL, "第3节", "第4节"), False),  # a digit read as another
+    ],
+)
+def test_a_long_page_may_lack_a_few_short_numbers(second, duplicate):
+    a = one("work_summary", "a.pdf", JOURNAL, fp=fp(0))
+    b = one("recommendation_report", "b.pdf", second, fp=fp(4))
+    assert bool(run(duplicates.check, "review", [a, b]).findings) == duplicate
+
+
+def test_a_short_page_may_not_lack_a_number():
+    a = one("ce_certificate", "a.pdf", CE_2024, fp=fp(0))
+    b = one("ce_certificate", "b.pdf", ["7", *CE_2024], fp=fp(0))
+    assert run(duplicates.check, "initial_junior", [a, b]).findings == ()
+
+
 def test_pages_of_one_file_are_not_duplicates_of_each_other():
     fr = doc("work_summary", "w.pdf", page("work_summary", "w.pdf", CE_2024, n=1, fp=fp(0)), page("work_summary", "w.pdf", CE_2024, n=2, fp=fp(0)))
     assert run(duplicates.check, "initial_junior", [fr]).findings == ()
