@@ -474,16 +474,19 @@ def _cells_after(page: PageText, i: int) -> tuple[list[int], bool]:
         return abs((ln.bbox[1] + ln.bbox[3]) / 2 - cy)
 
     right = [j for j, ln in enumerate(page.lines) if j != i and ln.bbox[0] >= lab.bbox[2] - 0.01]
-    if right:
-        column = min(page.lines[j].bbox[0] for j in right if dy(j) < 1.5 * h) if any(dy(j) < 1.5 * h for j in right) else None
-        if column is not None:
-            drift = _tilt(page) * (column - lab.bbox[2])
-            near = sorted(
-                (j for j in right if page.lines[j].bbox[0] < column + 0.04 and dy(j) < 0.6 * h + drift),
-                key=lambda j: (dy(j), page.lines[j].bbox[0]),
-            )
-            if near:
-                return near, len(near) == 1
+    tilt = _tilt(page)
+    # the value column: the nearest cell right of the label on its row, the row drifting with the tilt
+    # (a title just above the row, as near as 1.5 lines, is not on it)
+    on_row = [j for j in right if dy(j) < min(1.5 * h, 0.6 * h + tilt * (page.lines[j].bbox[0] - lab.bbox[2]))]
+    if on_row:
+        column = min(page.lines[j].bbox[0] for j in on_row)
+        drift = tilt * (column - lab.bbox[2])
+        near = sorted(
+            (j for j in right if page.lines[j].bbox[0] < column + 0.04 and dy(j) < 0.6 * h + drift),
+            key=lambda j: (dy(j), page.lines[j].bbox[0]),
+        )
+        if near:
+            return near, len(near) == 1
     below = [
         j for j, ln in enumerate(page.lines)
         if 0 <= ln.bbox[1] - lab.bbox[3] < 1.5 * h and ln.bbox[0] < lab.bbox[2] and ln.bbox[2] > lab.bbox[0]

@@ -7,6 +7,7 @@ import pytest
 
 from detectors import PACKET_CHECKS, document_dates, duplicates, holder_names, id_card
 from detectors.holder_names import same_person
+from pipeline import facts
 from pipeline.manifest import Slot
 from pipeline.models import DocumentInfo, FindingCode, PageInfo, TextLine
 from pipeline.rules import load_rules
@@ -154,6 +155,20 @@ def test_a_holder_material_without_a_readable_name_is_listed():
     assert result.findings == () and result.checklist[0].state == "unknown" and "未读到持证人姓名" in result.checklist[0].detail
 
 
+def test_a_title_just_above_the_name_row_is_not_its_value():
+    """Boxes as the OCR gave them on a phone photo of a title certificate: the title's box ends a
+    hair above the 姓名 label's row, less than 1.5 lines from it, and stands right of the label."""
+    rows = [
+        ("专业技术职务任职资格证书", (0.238, 0.114, 0.781, 0.174)),
+        ("姓名", (0.15, 0.173, 0.211, 0.204)),
+        ("阿依古丽买买提", (0.312, 0.181, 0.472, 0.212)),
+        ("工作单位", (0.154, 0.207, 0.254, 0.236)),
+        ("乌鲁木齐市第十中学", (0.312, 0.212, 0.52, 0.243)),
+    ]
+    lines = tuple(TextLine(text=t, bbox=b, confidence=0.99) for t, b in rows)
+    assert [r.text for r in facts.holder_names([facts.PageText(1, lines)])] == ["阿依古丽买买提"]
+
+
 def test_name_mismatch_on_a_later_page_of_a_multi_year_appraisal():
     pages = [
         page("annual_appraisal", "a.pdf", ["年度考核登记表", ("姓名", APPLICANT), "（2022年度）"], n=1),
@@ -288,7 +303,7 @@ JOURNAL = [f"第{k}节 继续教育与专业技术人员能力建设研究综述
 @pytest.mark.parametrize(
     ("second", "duplicate"),
     [
-        (subst(JOURNAL, "第1节", "第1 节"), True),  # the same digits, split otherwise
+        (["第1", "3节 继续教育", *JOURNAL[1:]], True),  # the same digits, split over two lines
         (["7", *JOURNAL], True),  # a page number read on one copy only
         (["7", "12", *JOURNAL], True),
         (["7", "12", "30", *JOURNAL], False),  # more than two numbers lost
@@ -297,7 +312,8 @@ JOURNAL = [f"第{k}节 继续教育与专业技术人员能力建设研究综述
     ],
 )
 def test_a_long_page_may_lack_a_few_short_numbers(second, duplicate):
-    a = one("work_summary", "a.pdf", JOURNAL, fp=fp(0))
+    first = ["第13节 继续教育", *JOURNAL[1:]] if second[0] == "第1" else JOURNAL
+    a = one("work_summary", "a.pdf", first, fp=fp(0))
     b = one("recommendation_report", "b.pdf", second, fp=fp(4))
     assert bool(run(duplicates.check, "review", [a, b]).findings) == duplicate
 
