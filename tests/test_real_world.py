@@ -120,6 +120,25 @@ def test_a_grey_photocopied_employer_seal_is_found(context, engines):
     assert [f.code for f in seal_findings(S.jpeg(grey, 70), Slot.unit_publicity, context, engines, "乌鲁木齐市第十中学")] == [FindingCode.UNMASKED_SEAL]
 
 
+def test_a_head_on_a_grey_copy_is_not_a_seal():
+    """A portrait copied in grey: the head's outline is as round as a ring and has dark inside it
+    all the way in, where a seal's ring has paper before its lettering."""
+    grey = cv2.cvtColor(cv2.cvtColor(real("face_portrait_suit"), cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
+    assert seals.find_seals(grey, seals.SealConfig()) == []
+
+
+@pytest.mark.parametrize("radius", [0.07, 0.15])
+def test_small_and_large_grey_seals_on_a_dense_page_are_found(radius):
+    """Rings up to 48 px (at the grey search size) are voted for on the page itself, larger ones on
+    the page at half size; both kinds are found over a work summary's dense text."""
+    summary = S.render_html(S.work_summary_html(S.Person(name="████", employer="██████"), 1200), dpi=150)
+    page = E.stamp(summary, "乌鲁木齐市第十中学", E.engravings(3)[10], center=(0.4, 0.6), radius=radius, seed=10)
+    grey = cv2.cvtColor(cv2.cvtColor(page, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
+    h, w = grey.shape[:2]
+    found = [(s.center[0] / s.scale, s.center[1] / s.scale, max(s.axes) / s.scale) for s in seals.find_seals(grey, seals.SealConfig())]
+    assert any(abs(x - 0.4 * w) < 0.1 * radius * w and abs(y - 0.6 * h) < 0.1 * radius * w and abs(r - radius * w) < 0.1 * radius * w for x, y, r in found)
+
+
 def test_an_unreadable_verdict_says_why(context, engines):
     page = S.blur(S.draw_seal(FORM, "乌鲁木齐市第十中学", center=(0.68, 0.78)), 4.0)
     found = seal_findings(page, Slot.annual_appraisal, context, engines, "乌鲁木齐市第一中学")
