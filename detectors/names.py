@@ -74,6 +74,23 @@ def distinctive_part(org: str) -> str:
     return short if len(short) >= 2 else whole
 
 
+_KIND_SUFFIX = re.compile(
+    r"(?:股份有限公司|有限责任公司|有限公司|集团公司|公司|企业|集团|中学|小学|学校|大学|学院|幼儿园|医院|卫生院|中心|研究院|研究所|委员会|局|厅|站|所)$"
+)
+SHORT_CORE = 4
+"""An organisation whose identifying core (``identifying_core``) is this short or shorter is matched
+with no OCR slip inside that core, as a person's name of up to 4 characters is matched with none:
+测试购方企业 and 测试销方企业 differ in one character of a 4-character core and are two companies."""
+
+
+def identifying_core(org: str) -> str:
+    """What names this body among others of its kind: its distinctive part without the word for its
+    kind (乌鲁木齐市第十中学 -> 第十, 测试购方企业 -> 测试购方)."""
+    distinct = distinctive_part(org)
+    core = _KIND_SUFFIX.sub("", distinct)
+    return core if len(core) >= 2 else distinct
+
+
 def variants_of_employer(employer: str) -> list[tuple[str, float]]:
     whole = normalize(employer)
     out = [(whole, 1.0)]
@@ -92,8 +109,9 @@ def allowed_errors(pattern: str) -> int:
     return 0 if n <= 4 else 1 if n <= 8 else 2
 
 
-def find(pattern: str, text: str) -> tuple[int, int, int] | None:
-    """Best (start, end, errors) of ``pattern`` in ``text`` within the allowed edit distance."""
+def find(pattern: str, text: str, keep: str = "") -> tuple[int, int, int] | None:
+    """Best (start, end, errors) of ``pattern`` in ``text`` within the allowed edit distance; a slip
+    may not fall inside ``keep`` (a part of the pattern) when it is ``SHORT_CORE`` characters or fewer."""
     if not pattern:
         return None
     i = text.find(pattern)
@@ -111,6 +129,8 @@ def find(pattern: str, text: str) -> tuple[int, int, int] | None:
             d = _edit_distance(pattern, cand, k)
             # numbers are never an OCR slip we forgive: 第十中学 and 第七中学 are different schools
             if d <= k and _numbers(cand) == _numbers(pattern) and (best is None or d < best[2]):
+                if d and keep and len(keep) <= SHORT_CORE and keep not in cand:
+                    continue  # the slip would be in what tells this body from others of its kind
                 best = (start, start + length, d)
     return best
 
@@ -131,7 +151,7 @@ def _edit_distance(a: str, b: str, limit: int) -> int:
     return prev[-1]
 
 
-def locate(lines: tuple[TextLine, ...], variants: list[tuple[str, float]]) -> list[Match]:
+def locate(lines: tuple[TextLine, ...], variants: list[tuple[str, float]], keep: str = "") -> list[Match]:
     """Every readable occurrence, each line (and each pair of consecutive lines, for a name broken
     across a line end) searched once per variant, strongest variant first."""
     found: list[Match] = []
@@ -143,7 +163,7 @@ def locate(lines: tuple[TextLine, ...], variants: list[tuple[str, float]]) -> li
         raw = normalize(line.text)
         text, where = _without_separators(raw)
         for pattern, weight in variants:
-            hit = find(pattern, text)
+            hit = find(pattern, text, keep)
             if hit:
                 start, end, errors = hit
                 a, b = where[start], where[end - 1] + 1
@@ -154,7 +174,7 @@ def locate(lines: tuple[TextLine, ...], variants: list[tuple[str, float]]) -> li
                 nxt = ordered[idx + 1]
                 joined = text + _without_separators(normalize(nxt.text))[0]
                 for pattern, weight in variants[:1]:
-                    hit = find(pattern, joined)
+                    hit = find(pattern, joined, keep)
                     if hit and hit[0] < len(text) < hit[1]:
                         found.append(Match(joined[hit[0] : hit[1]], _union(line.bbox, nxt.bbox), round(weight * 0.9, 3)))
                         consumed.add(idx + 1)
@@ -192,11 +212,13 @@ def covered(page: Page, bbox: BBox) -> bool:
     return float(grey.std()) < 12 and float(grey.mean()) < 200
 
 
-def _detect(page: Page, ctx: PageContext, code: FindingCode, variants: list[tuple[str, float]], what: str) -> list[Finding]:
+def _detect(
+    page: Page, ctx: PageContext, code: FindingCode, variants: list[tuple[str, float]], what: str, keep: str = ""
+) -> list[Finding]:
     if not ctx.notice.masking_required:
         return []
     out = []
-    for m in locate(page.lines, variants):
+    for m in locate(page.lines, variants, keep):
         line_source = next((ln.source for ln in page.lines if _inside(m.bbox, ln.bbox)), "ocr")
         if line_source == "pdf" and covered(page, m.bbox):
             continue
@@ -313,4 +335,5 @@ def _h_overlap(a: BBox, b: BBox) -> bool:
 
 
 def detect_employer(page: Page, ctx: PageContext) -> list[Finding]:
-    return _detect(page, ctx, FindingCode.UNMASKED_EMPLOYER, variants_of_employer(ctx.manifest.applicant.employer), "工作单位名称")
+    employer = ctx.manifest.applicant.employer
+    return _detect(page, ctx, FindingCode.UNMASKED_EMPLOYER, variants_of_employer(employer), "工作单位名称", identifying_core(employer))

@@ -74,6 +74,24 @@ def test_employer_forms(context, texts, hit):
     assert bool(found(names.detect_employer, *texts, context=context)) == hit
 
 
+@pytest.mark.parametrize(
+    ("employer", "text", "hit"),
+    [
+        ("测试购方企业", "名称：测试销方企业", False),  # another company: the slip would be in its 4-character core
+        ("测试购方企业", "名称：测试购方企亚", True),  # a slip in the word for its kind
+        ("乌鲁木齐市天山区人民医院", "乌鲁木齐市天山区入民医院", False),  # 人民 is the whole core
+        ("乌鲁木齐市天山区人民医院", "乌鲁木齐市天山区人民医阮", True),
+        ("北京中导开源科技有限公司", "北京中导开源科枝有限公司", True),  # a long core allows its one slip
+    ],
+)
+def test_a_slip_may_not_fall_in_a_short_core(manifest, notices, employer, text, hit):
+    from pipeline.context import PageContext
+
+    m = manifest.model_copy(update={"track": Track.review, "applicant": manifest.applicant.model_copy(update={"employer": employer})})
+    ctx = PageContext(m, notices[Track.review], Slot.diploma)
+    assert bool(names.detect_employer(page_of(text), ctx)) == hit
+
+
 def test_nothing_to_mask_in_2025_tracks(context):
     assert found(names.detect_name, "申报人：阿依古丽·买买提", review=False, context=context) == []
 
