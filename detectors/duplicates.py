@@ -147,8 +147,8 @@ def same_page(a: _Page, b: _Page, cfg: DuplicateConfig) -> dict | None:
     """Evidence that ``b`` is ``a`` captured again, or None."""
     dist = fingerprint.distance(a.page.fingerprint, b.page.fingerprint)
     short_a, short_b = len(a.text) < cfg.min_text_chars, len(b.text) < cfg.min_text_chars
-    unread = not a.text or not b.text  # nothing read on one of them: no text to compare
-    if (short_a and short_b) or unread:  # a photo: its look decides (a stray digit read off it is noise)
+    # two photos, or a page of which nothing was read: the look decides (a stray digit read off a photo is noise)
+    if (short_a and short_b) or not a.text or not b.text:
         if dist is not None and dist <= cfg.image_max_distance:
             return {"distance": dist, "by": "image"}
         return None
@@ -162,7 +162,7 @@ def same_page(a: _Page, b: _Page, cfg: DuplicateConfig) -> dict | None:
         return None
     if len(a.bigrams & b.bigrams) < MIN_SHARED_BIGRAMS * len(a.bigrams | b.bigrams):
         return None  # cheap: two readings of one page share most of their character pairs
-    slips, dropped = _differences(a.lines, b.lines)
+    slips, dropped = _differences(a.lines, b.lines, long_page)
     if slips is None or slips > cfg.max_slips * n or dropped > cfg.max_dropped * n:
         return None
     near_identical = n >= cfg.identical_text_chars and slips + dropped <= 0.02 * n
@@ -191,7 +191,7 @@ def _few_short(numbers: list[str]) -> bool:
     return len(numbers) <= MAX_LOST_NUMBERS and all(len(n) <= LOST_NUMBER_DIGITS for n in numbers)
 
 
-def _differences(a_lines: tuple[str, ...], b_lines: tuple[str, ...]) -> tuple[int | None, int]:
+def _differences(a_lines: tuple[str, ...], b_lines: tuple[str, ...], long_page: bool) -> tuple[int | None, int]:
     """(characters slipped one for one, characters only one side has); None when a difference is a
     word for a word (a name, a year, a category), which no OCR slip makes.
 
@@ -200,7 +200,6 @@ def _differences(a_lines: tuple[str, ...], b_lines: tuple[str, ...]) -> tuple[in
     slips = 0
     only_a: list[tuple[str, bool]] = []
     only_b: list[tuple[str, bool]] = []
-    long_page = sum(map(len, a_lines)) >= LONG_PAGE_CHARS
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a_lines, b_lines, autojunk=False).get_opcodes():
         if op == "equal":
             continue

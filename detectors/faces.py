@@ -132,10 +132,11 @@ def eye_states(gray: np.ndarray, face: Face, cfg: FaceConfig) -> list[EyeState]:
     r = max(3, int(cfg.eye_patch * d))
     skin_patch = _patch(gray, face.nose, face.mouth, r)
     ref = _detail(skin_patch)
+    skin = float(np.median(skin_patch)) if skin_patch.size else None
     states = []
     for x, y in face.eyes:
         state = _judge(gray, (int(x), int(y)), r, ref, cfg)
-        if state.visible and skin_patch.size and _painted(gray, (x, y), d, float(np.median(skin_patch)), cfg):
+        if state.visible and skin is not None and _painted(gray, (x, y), d, skin, cfg):
             state = EyeState(False, "box", state.box)
         states.append(state)
     if not any(s.visible for s in states) or cfg.model_open <= 0:

@@ -74,9 +74,10 @@ def distinctive_part(org: str) -> str:
     return short if len(short) >= 2 else whole
 
 
-_KIND_SUFFIX = re.compile(
-    r"(?:股份有限公司|有限责任公司|有限公司|集团公司|公司|企业|集团|中学|小学|学校|大学|学院|幼儿园|医院|卫生院|中心|研究院|研究所|委员会|局|厅|站|所)$"
-)
+_LEGAL_FORMS = r"股份有限公司|有限责任公司|有限公司|集团公司|公司"
+LEGAL_FORM = re.compile(rf"(?:{_LEGAL_FORMS})$")
+"""The legal form a company's name ends in (有限公司): thousands of names share it."""
+_KIND_SUFFIX = re.compile(rf"(?:{_LEGAL_FORMS}|企业|集团|中学|小学|学校|大学|学院|幼儿园|医院|卫生院|中心|研究院|研究所|委员会|局|厅|站|所)$")
 SHORT_CORE = 4
 """An organisation whose identifying core (``identifying_core``) is this short or shorter is matched
 with no OCR slip inside that core, as a person's name of up to 4 characters is matched with none:

@@ -34,7 +34,7 @@ import cv2
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from detectors.names import distinctive_part, find
+from detectors.names import LEGAL_FORM, distinctive_part, find
 from pipeline.extract import normalize
 from pipeline.manifest import Slot
 from pipeline.models import BBox, Finding, FindingCode, Page
@@ -775,12 +775,9 @@ def names_employer(text: str, employer: str, cfg: SealConfig) -> bool:
     if any(find(key, r) for r in turns):
         return True
     # a company is told apart by its trade name, not by the 有限公司 thousands of names end in
-    core = _LEGAL_FORM.sub("", key)
+    core = LEGAL_FORM.sub("", key)
     key = core if len(core) >= 4 else key
     return len(key) >= 3 and max(in_order_share(key, r) for r in turns) >= cfg.employer_similarity
-
-
-_LEGAL_FORM = re.compile(r"(?:股份有限公司|有限责任公司|有限公司|集团公司|公司)$")
 
 
 def in_order_share(target: str, text: str) -> float:

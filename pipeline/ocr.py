@@ -57,8 +57,8 @@ class OcrOptions(BaseModel):
         "openvino",
         description="inference runtime of the detection and recognition models (the same ONNX files, both pinned "
         "dependencies): OpenVINO reads a page in about half onnxruntime's time with the same findings (bench_ocr); its "
-        "buffers grow with the detector's input, so it runs with det_side_px 960 (a worker peaks at 0.90 GB on 200-DPI A4 "
-        "pages, 0.84 GB on 12-Mpx phone photos; 1.11 / 1.04 GB at 1600 px; bench_targets)",
+        "buffers grow with the detector's input, so it runs with det_side_px 960 (a worker peaks at 0.85 GB on 200-DPI A4 "
+        "pages, 0.80 GB on 12-Mpx phone photos; 1.09 / 1.01 GB at 1600 px; bench_targets)",
     )
     det_side_px: int = Field(
         960,
