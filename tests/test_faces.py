@@ -94,3 +94,52 @@ def test_certificate_photo_2025(context):
     assert photo_check(S.render_html(S.diploma_html(), dpi=100), context) == [FindingCode.PHOTO_FACE_MISSING]
     two = np.hstack([S.face_photo(), S.face_photo()])
     assert photo_check(two, context) == [FindingCode.PHOTO_FACE_MISSING]
+
+
+# ---------------------------------------------------------------- where faces are searched
+
+
+def test_a_page_of_print_is_searched_for_faces_in_a_small_part_at_most():
+    """Dense print has no picture; a few glyphs that stay dark when closed over are searched, not the page."""
+    from pipeline import facefind
+
+    assert facefind.picture_regions(S.render_html(S.work_summary_html(chars=2400), dpi=150)) == []
+    for html in (S.appraisal_html(), S.publicity_html(), S.diploma_html()):
+        img = S.render_html(html, dpi=150)
+        regions = facefind.picture_regions(img)
+        assert regions is not None
+        assert sum((x1 - x0) * (y1 - y0) for x0, y0, x1, y1 in regions) < 0.15 * img.shape[0] * img.shape[1]
+
+
+def test_a_pasted_photo_is_a_picture_and_a_full_page_photo_is_searched_whole():
+    from pipeline import facefind
+
+    cert = S.render_html(S.diploma_html(), dpi=150)
+    pasted = S.paste(cert, S.face_photo(130, 182), (0.7, 0.55))
+    h, w = pasted.shape[:2]
+    regions = facefind.picture_regions(pasted)
+    assert regions and any(x0 <= 0.7 * w and y0 <= 0.55 * h and x1 >= 0.7 * w + 130 and y1 >= 0.55 * h + 182 for x0, y0, x1, y1 in regions)
+    assert facefind.picture_regions(S.face_photo(295, 413)) is None
+
+
+@pytest.mark.parametrize("turned", [0, 90, 180, 270])
+@pytest.mark.parametrize("pale", [False, True])
+def test_searching_the_pictures_finds_what_searching_the_whole_page_finds(turned, pale):
+    """The face on a photo pasted any way round (a pale one too) is found where the whole page,
+    turned each way, finds it: same turn, same place."""
+    import cv2
+
+    from pipeline import facefind
+
+    photo = S.face_photo(200, 280)
+    if pale:
+        photo = np.clip(photo.astype(np.float32) * 0.5 + 187, 0, 255).astype(np.uint8)
+    page = S.paste(S.render_html(S.appraisal_html(), dpi=150), S.rotate_cw(photo, turned), (0.55, 0.5))
+    whole = []
+    for turn in (0, 90, 180, 270):
+        img = page if turn == 0 else cv2.rotate(page, facefind._TURN[turn])  # noqa: SLF001
+        whole += [(turn, facefind.box_on_original(f, turn, page.shape)) for f in facefind.find_faces(img)]
+    found = [(t, facefind.box_on_original(f, t, page.shape)) for t, f in facefind.faces_any_way_up(page)]
+    assert whole and len(found) == 1
+    turn, box = found[0]
+    assert any(t == turn and all(abs(a - b) < 6 for a, b in zip(box, other, strict=True)) for t, other in whole)
