@@ -311,15 +311,20 @@ def _circles(gray: np.ndarray, ink: np.ndarray, dmin: float, dmax: float, cfg: S
 
 
 def _fit_ring(ink: np.ndarray, cx: float, cy: float, r: float) -> tuple[float, float, float]:
-    """The circle near (cx, cy, r) that lies best on the ink (a half-size vote is 2 px off at most)."""
-    best = (-1.0, cx, cy, r)
-    for dr in (-2, -1, 0, 1, 2):
-        for dx in (-2, 0, 2):
-            for dy in (-2, 0, 2):
-                c = _ring_coverage(ink, (cx + dx, cy + dy), (r + dr, r + dr), 0.0, thin=True)
-                if c > best[0]:
-                    best = (c, cx + dx, cy + dy, r + dr)
-    return best[1], best[2], best[3]
+    """The circle near (cx, cy, r) that lies best on the ink (a half-size vote is 2 px off at most):
+    ``_ring_coverage(thin=True)`` of each of the 45 candidates, all at once; the first best wins."""
+    grid = np.array([(dr, dx, dy) for dr in (-2, -1, 0, 1, 2) for dx in (-2, 0, 2) for dy in (-2, 0, 2)], np.float64)
+    t = np.linspace(0, 2 * np.pi, 180, endpoint=False)[None, :, None]
+    rr = (r + grid[:, 0])[:, None, None] + np.array([-1.0, 0.0, 1.0])[None, None, :]
+    x = np.rint(cx + grid[:, 1][:, None, None] + rr * np.cos(t)).astype(int)
+    y = np.rint(cy + grid[:, 2][:, None, None] + rr * np.sin(t)).astype(int)
+    h, w = ink.shape[:2]
+    inside = (x >= 0) & (x < w) & (y >= 0) & (y < h)
+    hit = np.zeros(x.shape, bool)
+    hit[inside] = ink[y[inside], x[inside]] > 0
+    best = int(np.argmax(hit.any(axis=2).mean(axis=1)))
+    dr, dx, dy = grid[best]
+    return cx + dx, cy + dy, r + dr
 
 
 def _grey_ovals(ink: np.ndarray, dmin: float, dmax: float) -> list[tuple[tuple[float, float], tuple[float, float], float]]:
