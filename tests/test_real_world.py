@@ -187,6 +187,18 @@ def test_masked_real_portraits_pass(context, how):
     assert wrong == []
 
 
+@pytest.mark.parametrize("name", ["face_group_dinner", "face_crop_collage_portrait", *PORTRAITS[:3]])
+def test_real_eyes_blurred_over_pass_and_the_same_faces_open_are_flagged(context, name):
+    """A blurred eye keeps detail from JPEG's blocks but loses the lid, iris and pupil, an open face's
+    sharpest edges: it is smeared, not open (saved at 80 and then 75, as an upload is re-encoded)."""
+    img = real(name)
+    for face in LABELS[name]["faces"]:
+        if face.get("left_eye") and face.get("right_eye"):
+            img = mask_eyes(img, face, "blur")
+    assert eyes_found(S.jpeg(S.jpeg(img, 80), 75), context) == []
+    assert set(eyes_found(S.jpeg(S.jpeg(real(name), 80), 75), context)) == {FindingCode.UNMASKED_EYES}
+
+
 @pytest.mark.parametrize(("name", "how"), [("face_group_six", "bar"), ("face_group_dinner", "lenses")])
 def test_a_group_whose_eyes_are_painted_over_passes_where_a_landmark_falls_on_the_paints_edge(context, name, how):
     """The detector's eye landmark can fall at the edge of the bar or lens that covers the eye; the
