@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pipeline import facefind, orientation
 from pipeline.facefind import Face
-from pipeline.models import BBox, Finding, FindingCode, Page
+from pipeline.models import BBox, Finding, FindingCode, Page, iou
 from pipeline.context import PageContext
 
 
@@ -109,21 +109,13 @@ def faces_on_page(image: np.ndarray, cfg: FaceConfig) -> list[tuple[np.ndarray, 
     ):
         x0, y0, x1, y1 = facefind.box_on_original(face, turn, image.shape)
         box = (max(0.0, x0 / w), max(0.0, y0 / h), min(1.0, x1 / w), min(1.0, y1 / h))
-        same = [i for i, (_, f, b) in enumerate(out) if _iou(b, box) > 0.3]
+        same = [i for i, (_, f, b) in enumerate(out) if iou(b, box) > 0.3]
         if same:
             if face.confidence > out[same[0]][1].confidence:
                 out[same[0]] = (orientation.turn(image, turn), face, box)
             continue
         out.append((orientation.turn(image, turn), face, box))
     return out
-
-
-def _iou(a: BBox, b: BBox) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
 
 
 @dataclass(frozen=True)

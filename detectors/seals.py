@@ -310,21 +310,15 @@ def _circles(gray: np.ndarray, ink: np.ndarray, dmin: float, dmax: float, cfg: S
     return out
 
 
+_FIT_GRID = np.array([(dr, dx, dy) for dr in (-2, -1, 0, 1, 2) for dx in (-2, 0, 2) for dy in (-2, 0, 2)], np.float64)
+
+
 def _fit_ring(ink: np.ndarray, cx: float, cy: float, r: float) -> tuple[float, float, float]:
     """The circle near (cx, cy, r) that lies best on the ink (a half-size vote is 2 px off at most):
-    ``_ring_coverage(thin=True)`` of each of the 45 candidates, all at once; the first best wins."""
-    grid = np.array([(dr, dx, dy) for dr in (-2, -1, 0, 1, 2) for dx in (-2, 0, 2) for dy in (-2, 0, 2)], np.float64)
-    t = np.linspace(0, 2 * np.pi, 180, endpoint=False)[None, :, None]
-    rr = (r + grid[:, 0])[:, None, None] + np.array([-1.0, 0.0, 1.0])[None, None, :]
-    x = np.rint(cx + grid[:, 1][:, None, None] + rr * np.cos(t)).astype(int)
-    y = np.rint(cy + grid[:, 2][:, None, None] + rr * np.sin(t)).astype(int)
-    h, w = ink.shape[:2]
-    inside = (x >= 0) & (x < w) & (y >= 0) & (y < h)
-    hit = np.zeros(x.shape, bool)
-    hit[inside] = ink[y[inside], x[inside]] > 0
-    best = int(np.argmax(hit.any(axis=2).mean(axis=1)))
-    dr, dx, dy = grid[best]
-    return cx + dx, cy + dy, r + dr
+    the thin-band coverage of each of the 45 candidates, all at once; the first best wins."""
+    dr, dx, dy = _FIT_GRID.T
+    best = int(np.argmax(_coverages(ink, cx + dx, cy + dy, r + dr, r + dr, 0.0, 1)))
+    return cx + float(dx[best]), cy + float(dy[best]), r + float(dr[best])
 
 
 def _grey_ovals(ink: np.ndarray, dmin: float, dmax: float) -> list[tuple[tuple[float, float], tuple[float, float], float]]:
@@ -352,17 +346,25 @@ def _ring_coverage(
 ) -> float:
     """Share of points along the ellipse with ink within a few pixels of the outline."""
     band = 1 if thin else max(2, int(0.06 * max(axes)))
-    t = np.linspace(0, 2 * np.pi, 180, endpoint=False)[:, None]
-    k = np.array([-band, 0, band], np.float32)[None, :]
-    a, b = axes[0] + k, axes[1] + k
+    return float(_coverages(mask, np.array([center[0]]), np.array([center[1]]), np.array([axes[0]]), np.array([axes[1]]), angle, band)[0])
+
+
+def _coverages(
+    mask: np.ndarray, cx: np.ndarray, cy: np.ndarray, a: np.ndarray, b: np.ndarray, angle: float, band: int
+) -> np.ndarray:
+    """``_ring_coverage`` of many ellipses of one angle at once (centres and semi-axes as arrays):
+    180 points along each, ink within ``band`` px of the outline across it."""
+    t = np.linspace(0, 2 * np.pi, 180, endpoint=False)[None, :, None]
+    k = np.array([-band, 0, band], np.float32)[None, None, :]
+    aa, bb = a[:, None, None] + k, b[:, None, None] + k
     ca, sa = np.cos(np.radians(angle)), np.sin(np.radians(angle))
-    x = np.rint(center[0] + a * np.cos(t) * ca - b * np.sin(t) * sa).astype(int)
-    y = np.rint(center[1] + a * np.cos(t) * sa + b * np.sin(t) * ca).astype(int)
+    x = np.rint(cx[:, None, None] + aa * np.cos(t) * ca - bb * np.sin(t) * sa).astype(int)
+    y = np.rint(cy[:, None, None] + aa * np.cos(t) * sa + bb * np.sin(t) * ca).astype(int)
     h, w = mask.shape[:2]
     inside = (x >= 0) & (x < w) & (y >= 0) & (y < h)
     hit = np.zeros(x.shape, bool)
     hit[inside] = mask[y[inside], x[inside]] > 0
-    return float(hit.any(axis=1).mean())
+    return hit.any(axis=2).mean(axis=1)
 
 
 # ---------------------------------------------------------------- reading

@@ -14,6 +14,8 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
+from pipeline.models import iou
+
 _lock = threading.Lock()
 
 Point = tuple[float, float]
@@ -40,16 +42,19 @@ def _detector():  # noqa: ANN202
     return yuface
 
 
-def find_faces(
-    image: np.ndarray, *, min_confidence: float = 0.7, side_px: int = 960, min_face_px: int = 16, scale: float | None = None
-) -> list[Face]:
-    """Upright faces in a BGR (or grey) image, coordinates in the image's pixels. The image is searched
-    with its long side at most ``side_px``, or at ``scale`` when given (a part of a page searched at
-    the page's own search scale)."""
-    h, w = image.shape[:2]
-    s = min(1.0, side_px / max(h, w)) if scale is None else scale
-    small = image if s == 1.0 else cv2.resize(image, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
+def find_faces(image: np.ndarray, *, min_confidence: float = 0.7, side_px: int = 960, min_face_px: int = 16) -> list[Face]:
+    """Upright faces in a BGR (or grey) image, coordinates in the image's pixels; the image is searched
+    with its long side at most ``side_px``."""
+    small, s = _scaled(image, side_px)
     return _detect(small, s, min_confidence, min_face_px)
+
+
+def _scaled(image: np.ndarray, side_px: int) -> tuple[np.ndarray, float]:
+    """The image with its long side at most ``side_px``, and the scale."""
+    h, w = image.shape[:2]
+    s = min(1.0, side_px / max(h, w))
+    small = image if s == 1.0 else cv2.resize(image, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
+    return small, s
 
 
 def _detect(small: np.ndarray, s: float, min_confidence: float, min_face_px: int) -> list[Face]:
@@ -92,7 +97,7 @@ def _back(pt: Point, clockwise: int, w: int, h: int) -> Point:
     return pt
 
 
-def faces_any_way_up(image: np.ndarray, *, side_px: int = 960, **kw: object) -> list[tuple[int, Face]]:
+def faces_any_way_up(image: np.ndarray, *, min_confidence: float = 0.7, side_px: int = 960, min_face_px: int = 16) -> list[tuple[int, Face]]:
     """Faces upright in the image turned 0/90/180/270 degrees clockwise: (turn, face in the turned
     image's pixels). A photograph pasted sideways onto a page is found this way.
 
@@ -102,23 +107,21 @@ def faces_any_way_up(image: np.ndarray, *, side_px: int = 960, **kw: object) -> 
 
     The detector also answers, less surely, for a face turned the wrong way: each face on the
     page is kept once, the way up it was found most surely."""
-    h, w = image.shape[:2]
-    s = min(1.0, side_px / max(h, w))
-    small = image if s == 1.0 else cv2.resize(image, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
-    args = (kw.get("min_confidence", 0.7), kw.get("min_face_px", 16))
+    small, s = _scaled(image, side_px)
     regions = picture_regions(image)
     hs, ws = small.shape[:2]
     found = []
     for turn in (0, 90, 180, 270):
         if regions is None:  # the small image turned: the same pixels as the page turned, then scaled
-            faces = _detect(small if turn == 0 else cv2.rotate(small, _TURN[turn]), s, *args)  # type: ignore[arg-type]
+            faces = _detect(small if turn == 0 else cv2.rotate(small, _TURN[turn]), s, min_confidence, min_face_px)
         else:  # each picture cut from the same small image: the pixels the whole page's search would see
             faces = []
             for x0, y0, x1, y1 in regions:
                 box = _on_grid((int(x0 * s), int(y0 * s), int(np.ceil(x1 * s)), int(np.ceil(y1 * s))), ws, hs)
                 dx, dy = _turned_offset(box, turn, ws, hs)
                 part = small[box[1] : box[3], box[0] : box[2]]
-                faces += [_shifted(f, dx / s, dy / s) for f in _detect(part if turn == 0 else cv2.rotate(part, _TURN[turn]), s, *args)]  # type: ignore[arg-type]
+                turned = part if turn == 0 else cv2.rotate(part, _TURN[turn])
+                faces += [_shifted(f, dx / s, dy / s) for f in _detect(turned, s, min_confidence, min_face_px)]
         found += [(turn, f, box_on_original(f, turn, image.shape)) for f in faces]
     kept: list[tuple[int, Face, tuple[float, float, float, float]]] = []
     for turn, face, box in sorted(found, key=lambda x: -x[1].confidence):
@@ -126,7 +129,7 @@ def faces_any_way_up(image: np.ndarray, *, side_px: int = 960, **kw: object) -> 
             kept.append((turn, face, box))
     if regions is None or s == 1.0:  # a photo searched whole: the landmarks the eye checks were calibrated on
         return [(turn, face) for turn, face, _ in kept]
-    return [(turn, _refined(image, turn, face, box, s, args[1])) for turn, face, box in kept]
+    return [(turn, _refined(image, turn, face, box, s, min_face_px)) for turn, face, box in kept]
 
 
 def _refined(image: np.ndarray, turn: int, face: Face, box: tuple[float, float, float, float], s: float, min_face_px: int) -> Face:
@@ -141,25 +144,18 @@ def _refined(image: np.ndarray, turn: int, face: Face, box: tuple[float, float, 
     cut = (max(0, int(x0 - pad)), max(0, int(y0 - pad)), min(w, int(np.ceil(x1 + pad))), min(h, int(np.ceil(y1 + pad))))
     part = image[cut[1] : cut[3], cut[0] : cut[2]]
     part = part if turn == 0 else cv2.rotate(part, _TURN[turn])
-    scale = min(1.0, REFINE_SIDE_PX / max(part.shape[:2]))
+    small, scale = _scaled(part, REFINE_SIDE_PX)
     if scale <= s:
         return face
-    small = part if scale == 1.0 else cv2.resize(part, (max(1, round(part.shape[1] * scale)), max(1, round(part.shape[0] * scale))), interpolation=cv2.INTER_AREA)
     dx, dy = _turned_offset(cut, turn, w, h)
-    again = [_shifted(f, dx, dy) for f in _detect(small, scale, 0.5, min_face_px)]
-    best = max(again, key=lambda f: _overlap(f.box, face.box), default=None)
-    return best if best is not None and _overlap(best.box, face.box) > 0.5 else face
+    again = [_shifted(f, dx, dy) for f in _detect(small, scale, REFINE_MIN_CONFIDENCE, min_face_px)]
+    best = max(again, key=lambda f: iou(f.box, face.box), default=None)
+    return best if best is not None and iou(best.box, face.box) > REFINE_SAME_FACE else face
 
 
 REFINE_SIDE_PX = 640  # a face's cut (three times its size) is searched again at most this large
-
-
-def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
+REFINE_MIN_CONFIDENCE = 0.5  # the face was already found surely enough; found again it need only be there
+REFINE_SAME_FACE = 0.5  # box overlap (IoU) by which the face found again is the one found before
 
 
 PICTURE_SIDE_PX = 960  # long side a page is looked at for pictures (the face search's own size)

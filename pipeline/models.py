@@ -18,6 +18,15 @@ BBox = tuple[float, float, float, float]
 """``[x0, y0, x1, y1]`` as fractions of the upright page."""
 
 
+def iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    """Intersection over union of two boxes ``(x0, y0, x1, y1)`` in the same units."""
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
 class Severity(StrEnum):
     error = "error"
     warning = "warning"

@@ -19,7 +19,7 @@ from pipeline.context import Engines, ScreenOptions
 from pipeline.documents import Document, ReadLimits, SourcePage
 from pipeline.errors import UnreadableFileError
 from pipeline.manifest import Slot
-from pipeline.models import Finding, FindingCode, Page, PageMetrics, TextLine
+from pipeline.models import Finding, FindingCode, Page, PageMetrics, TextLine, iou
 from pipeline.orientation import choose as choose_orientation
 from pipeline.orientation import turn, turn_box
 from pipeline.packet import FileSource
@@ -233,12 +233,6 @@ def measure(image: np.ndarray, reading: PageReading, scale: float, born_digital:
 
 def _drop_overlapping(ocr: Iterable[TextLine], layer: tuple[TextLine, ...]) -> list[TextLine]:
     """OCR lines not already given by the text layer (so nothing is read twice)."""
-    return [ln for ln in ocr if not any(_iou(ln.bbox, w.bbox) > 0.5 for w in layer)]
+    return [ln for ln in ocr if not any(iou(ln.bbox, w.bbox) > 0.5 for w in layer)]
 
 
-def _iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0

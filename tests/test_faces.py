@@ -8,7 +8,7 @@ from skimage import data
 
 from detectors import faces
 from pipeline.manifest import Slot, Track
-from pipeline.models import FindingCode, Page
+from pipeline.models import FindingCode, Page, iou
 from samples import generate as S
 
 CFG = faces.FaceConfig()
@@ -142,7 +142,7 @@ def test_searching_the_pictures_finds_what_searching_the_whole_page_finds(turned
     found = [(t, facefind.box_on_original(f, t, page.shape)) for t, f in facefind.faces_any_way_up(page)]
     assert whole and len(found) == 1
     turn, box = found[0]
-    assert any(t == turn and facefind._overlap(box, other) > 0.6 for t, other in whole)  # noqa: SLF001
+    assert any(t == turn and iou(box, other) > 0.6 for t, other in whole)
 
 
 @pytest.mark.parametrize("turned", [0, 90, 180, 270])
