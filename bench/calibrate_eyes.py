@@ -8,6 +8,7 @@ face was found and each eye judged, and the margins of the thresholds in ``FaceC
 
     python bench/calibrate_eyes.py            # summary
     python bench/calibrate_eyes.py --measures # the raw measures per eye, for setting thresholds
+    python bench/calibrate_eyes.py --tilt 25  # every photo first turned 25 degrees (a tilted face), then masked
 """
 
 from __future__ import annotations
@@ -63,6 +64,26 @@ CASES = [
 ]
 
 
+def tilted(img: np.ndarray, face: dict, deg: float) -> tuple[np.ndarray, dict]:
+    """The photo turned ``deg`` degrees clockwise about its centre (corners filled with the edge), and the
+    face's labels turned with it."""
+    if not deg:
+        return img, face
+    h, w = img.shape[:2]
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), -deg, 1.0)
+    out = cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+    def moved(p: list[float]) -> list[float]:
+        return [float(m[0, 0] * p[0] + m[0, 1] * p[1] + m[0, 2]), float(m[1, 0] * p[0] + m[1, 1] * p[1] + m[1, 2])]
+
+    x0, y0, x1, y1 = face["bbox_px"]
+    corners = [moved(p) for p in ([x0, y0], [x1, y0], [x0, y1], [x1, y1])]
+    xs, ys = [p[0] for p in corners], [p[1] for p in corners]
+    # the detector's box of a turned face is about the size of the upright one, not of the turned corners
+    cx, cy, half_w, half_h = (min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2, (x1 - x0) / 2, (y1 - y0) / 2
+    return out, {**face, "bbox_px": [cx - half_w, cy - half_h, cx + half_w, cy + half_h], "left_eye": moved(face["left_eye"]), "right_eye": moved(face["right_eye"])}
+
+
 def match(face: dict, found: list[F.Face]) -> F.Face | None:
     x0, y0, x1, y1 = face["bbox_px"]
     best, best_iou = None, 0.3
@@ -81,7 +102,9 @@ def main() -> None:
     faces = real_faces()
     stats: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     measures = "--measures" in sys.argv
+    tilt = float(sys.argv[sys.argv.index("--tilt") + 1]) if "--tilt" in sys.argv else 0.0
     for key, img, face in faces:
+        img, face = tilted(img, face, tilt)
         for label, how, size, which in CASES:
             for q in (95, 70, 40):
                 masked = img if how is None else mask_eyes(img, face, how, size, which)
@@ -93,7 +116,7 @@ def main() -> None:
                     st["no face"] += 1
                     continue
                 gray = cv2.cvtColor(masked, cv2.COLOR_BGR2GRAY)
-                states = F.eye_states(gray, f, cfg)
+                states = F.eye_states(gray, F.facefind.tilt_corrected(masked, f), cfg)
                 visible = [s.visible for s in states]
                 expect = [how is None, how is None] if which == "both" else [False, True]
                 flagged = any(visible)
@@ -102,7 +125,7 @@ def main() -> None:
                 st["right" if flagged == should else "wrong"] += 1
                 if flagged != should and measures:
                     print(f"  wrong: {key} {label} q{q}: {[s.reason for s in states]}")
-    print(f"eyes on {len(faces)} real faces (realdev), each case at JPEG 95/70/40")
+    print(f"eyes on {len(faces)} real faces (realdev){f', turned {tilt:g} degrees' if tilt else ''}, each case at JPEG 95/70/40")
     print(f"  {'case':14} {'n':>4} {'no face':>8} {'flagged':>8} {'right':>6} {'wrong':>6}")
     for label, *_ in CASES:
         st = stats[label]

@@ -88,6 +88,11 @@ class FaceConfig(BaseModel):
     )
     paint_shift: float = Field(0.1, description="how far beside the landmark (share of the eye distance) the core is also looked at")
     paint_contrast: float = Field(45.0, description="grey levels between the core's median and the face's skin (the nose-mouth median)")
+    level_deg: float = Field(
+        8.0,
+        description="a face whose eye line is tilted more than this (degrees) is judged turned level: a bar laid along a "
+        "tilted face's eyes leaves skin in the corners of an upright patch, which then looks like an open eye",
+    )
     model_open: float = Field(
         0.3,
         description="eye model probability below which an eye the measures call open is taken as covered; at 0.3, leave-one-"
@@ -130,6 +135,8 @@ def eye_states(gray: np.ndarray, face: Face, cfg: FaceConfig) -> list[EyeState]:
     model, a linear classifier of the eye's appearance trained on masked real faces. An eye is
     visible only when both see it open: masks that the measures miss on small or soft faces (dark
     lenses, blur, fine mosaics) the model rarely takes for an eye."""
+    gray_taken, tilted = gray, face
+    gray, face = _levelled(gray, face, cfg.level_deg)
     d = face.eye_distance
     r = max(3, int(cfg.eye_patch * d))
     skin_box = _patch_box(face.nose, face.mouth, r)
@@ -145,13 +152,59 @@ def eye_states(gray: np.ndarray, face: Face, cfg: FaceConfig) -> list[EyeState]:
         elif state.visible and ref_edges > 0 and _edges(gray, state.box) < cfg.edge_ratio * ref_edges:
             state = EyeState(False, "smeared", state.box)
         states.append(state)
+    if tilted is not face:
+        states = _mosaic_as_taken(gray_taken, tilted, states, r, cfg)
     if not any(s.visible for s in states) or cfg.model_open <= 0:
         return states
-    p_open = eye_model().open_probability(gray, face)
+    p_open = eye_model().open_probability(gray_taken, tilted)  # the model levels the face itself
     return [
         s if not s.visible or p >= cfg.model_open else EyeState(False, "unlike an eye", s.box)
         for s, p in zip(states, p_open, strict=True)
     ]
+
+
+def _levelled(gray: np.ndarray, face: Face, max_deg: float) -> tuple[np.ndarray, Face]:
+    """The face's surroundings turned so its eyes are level, and the face in them (the face as given when
+    it is tilted by ``max_deg`` or less)."""
+    (lx, ly), (rx, ry) = face.eyes
+    angle = float(np.degrees(np.arctan2(ry - ly, rx - lx)))
+    if abs(angle) <= max_deg:
+        return gray, face
+    h, w = gray.shape[:2]
+    cx, cy = (lx + rx) / 2, (ly + ry) / 2
+    half = int(2.5 * face.eye_distance) + 4
+    x0, y0 = max(0, int(cx) - half), max(0, int(cy) - half)
+    x1, y1 = min(w, int(cx) + half + 1), min(h, int(cy) + half + 1)
+    m = cv2.getRotationMatrix2D((cx - x0, cy - y0), angle, 1.0)
+    part = cv2.warpAffine(gray[y0:y1, x0:x1], m, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+    def moved(p: tuple[float, float]) -> tuple[float, float]:
+        x, y = p[0] - x0, p[1] - y0
+        return (float(m[0, 0] * x + m[0, 1] * y + m[0, 2]), float(m[1, 0] * x + m[1, 1] * y + m[1, 2]))
+
+    corners = [moved(p) for p in ((face.box[0], face.box[1]), (face.box[2], face.box[1]), (face.box[0], face.box[3]), (face.box[2], face.box[3]))]
+    xs, ys = [p[0] for p in corners], [p[1] for p in corners]
+    level = Face(
+        box=(min(xs), min(ys), max(xs), max(ys)),
+        confidence=face.confidence,
+        eyes=(moved(face.eyes[0]), moved(face.eyes[1])),
+        nose=moved(face.nose),
+        mouth=(moved(face.mouth[0]), moved(face.mouth[1])),
+    )
+    return part, level
+
+
+def _mosaic_as_taken(gray: np.ndarray, face: Face, states: list[EyeState], r: int, cfg: FaceConfig) -> list[EyeState]:
+    """A mosaic's blocks follow the picture's axes, not the face's: on a tilted face an eye seen open
+    once levelled is also looked at as it was taken, for a mosaic only."""
+    skin_patch = _cut(gray, _patch_box(face.nose, face.mouth, r))
+    ref = _detail(skin_patch)
+    out = []
+    for state, (x, y) in zip(states, face.eyes, strict=True):
+        if state.visible and _judge(gray, (int(x), int(y)), r, ref, cfg).reason == "mosaic":
+            state = EyeState(False, "mosaic", state.box)
+        out.append(state)
+    return out
 
 
 def _patch_box(nose: tuple[float, float], mouth: tuple[tuple[float, float], tuple[float, float]], r: int) -> tuple[int, int, int, int]:
@@ -261,7 +314,7 @@ def detect_eyes(page: Page, ctx: PageContext) -> list[Finding]:
             continue  # too small to judge either way
         small = face.eye_distance < cfg.min_eye_px
         judged = cfg.model_copy(update={"model_open": cfg.small_face_open}) if small else cfg
-        states = eye_states(cv2.cvtColor(upright, cv2.COLOR_BGR2GRAY), face, judged)
+        states = eye_states(cv2.cvtColor(upright, cv2.COLOR_BGR2GRAY), facefind.tilt_corrected(upright, face), judged)
         open_eyes = [s for s in states if s.visible]
         if small and len(open_eyes) < 2:
             continue  # a small face counts only when both its eyes are plainly open
@@ -294,7 +347,7 @@ def detect_photo(page: Page, ctx: PageContext) -> list[Finding]:
     gray = cv2.cvtColor(page.image, cv2.COLOR_BGR2GRAY)
     # Taking an open eye for a covered one here would return a good photo: an eye counts as covered
     # when it is a painted box, or when the measures and the eye model both see no eye.
-    if len(faces) == 1 and not _eyes_covered(gray, faces[0], cfg):
+    if len(faces) == 1 and not _eyes_covered(gray, facefind.tilt_corrected(page.image, faces[0]), cfg):
         return []
     if not faces:
         why = "未检测到清晰的人脸"
