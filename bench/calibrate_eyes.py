@@ -9,6 +9,7 @@ face was found and each eye judged, and the margins of the thresholds in ``FaceC
     python bench/calibrate_eyes.py            # summary
     python bench/calibrate_eyes.py --measures # the raw measures per eye, for setting thresholds
     python bench/calibrate_eyes.py --tilt 25  # every photo first turned 25 degrees (a tilted face), then masked
+    python bench/calibrate_eyes.py paint_shift=0.2 --case=open --case=lenses  # other FaceConfig values, some cases
 """
 
 from __future__ import annotations
@@ -84,6 +85,11 @@ def tilted(img: np.ndarray, face: dict, deg: float) -> tuple[np.ndarray, dict]:
     return out, {**face, "bbox_px": [cx - half_w, cy - half_h, cx + half_w, cy + half_h], "left_eye": moved(face["left_eye"]), "right_eye": moved(face["right_eye"])}
 
 
+def _setting(arg: str) -> tuple[str, float]:
+    key, value = arg.lstrip("-").split("=", 1)
+    return key, float(value)
+
+
 def match(face: dict, found: list[F.Face]) -> F.Face | None:
     x0, y0, x1, y1 = face["bbox_px"]
     best, best_iou = None, 0.3
@@ -98,7 +104,8 @@ def match(face: dict, found: list[F.Face]) -> F.Face | None:
 
 
 def main() -> None:
-    cfg = F.FaceConfig()
+    cfg = F.FaceConfig(**dict(_setting(a) for a in sys.argv[1:] if "=" in a and not a.startswith("--case=")))
+    only = [a[len("--case=") :] for a in sys.argv[1:] if a.startswith("--case=")]
     faces = real_faces()
     stats: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     measures = "--measures" in sys.argv
@@ -106,6 +113,8 @@ def main() -> None:
     for key, img, face in faces:
         img, face = tilted(img, face, tilt)
         for label, how, size, which in CASES:
+            if only and label not in only:
+                continue
             for q in (95, 70, 40):
                 masked = img if how is None else mask_eyes(img, face, how, size, which)
                 masked = jpeg(masked, q)

@@ -5,7 +5,8 @@ clean packets flagged:
    half-masked and shared name parts, blur across 150-300 DPI including 1.6-2.0 pt, every turn,
    multi-page files, photos pasted sideways);
 2. ``realdev``: the real photographs and scans of ``../shared/realdev`` (faces, seals, documents
-   with their labelled names and organisations), as they are and in masked copies made here;
+   with their labelled names and organisations), as they are and in masked copies made here; the
+   face photos also turned 25 degrees either way (a tilted face), open and masked along the eyes;
 3. ``other``: documents laid out unlike the project's templates (``bench/other_layouts.py``: drawn
    with Pillow in other fonts and wordings, then photographed or photocopied).
 
@@ -38,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import other_layouts as O  # noqa: E402
-from calibrate_eyes import mask_eyes  # noqa: E402
+from calibrate_eyes import mask_eyes, tilted  # noqa: E402
 from scoring import Tally, engines_and_options, kept, subset_args  # noqa: E402
 
 from detectors import PACKET_CHECKS, REGISTRY  # noqa: E402
@@ -188,6 +189,16 @@ def realdev() -> Iterator[Case]:
                     masked = mask_eyes(masked, f, how)
                 unmasked_left = len(faces) < len(lab["faces"])  # a face whose eyes are not labelled stays open
                 yield Case(f"{name} {how} (review)", "photo", S.jpeg(masked, 80), {"UNMASKED_EYES"} if unmasked_left else set(), ("UNMASKED_EYES",))
+            if faces and len(faces) == n:  # the photo taken tilted: every face turned 25 degrees, open and masked
+                for deg in (25, -25):
+                    turned = [tilted(img, f, deg) for f in faces]
+                    img_t = turned[0][0]
+                    yield Case(f"{name} tilted {deg} open (review)", "photo", S.jpeg(img_t, 85), {"UNMASKED_EYES"}, ("UNMASKED_EYES",))
+                    for how in ("bar", "lenses"):
+                        masked = img_t
+                        for _, f in turned:
+                            masked = mask_eyes(masked, f, how)
+                        yield Case(f"{name} tilted {deg} {how} (review)", "photo", S.jpeg(masked, 85), set(), ("UNMASKED_EYES",))
             if n == 1 and faces:
                 small = S.scale(img, 300 / max(img.shape[:2]))
                 page = S.paste(S.render_html("<h1>身份证复印件</h1>", dpi=150), S.rotate_cw(small, 90), (0.25, 0.3))

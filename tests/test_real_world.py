@@ -169,6 +169,25 @@ def test_names_employer_reads_a_ring_from_any_point():
     assert not seals.names_employer("北京中科开元电子有限公司", "北京中导开源科技有限公司", cfg)
 
 
+def test_a_ring_read_in_part_names_the_employer_by_a_run_of_its_own_characters():
+    cfg = seals.SealConfig()
+    # the pale 成都 seal's ring, read with a third of its letters wrong or lost
+    assert seals.names_employer("我都网证互限务有限公司", "成都网证互联网信息服务有限公司", cfg)
+    # runs of the words thousands of names share, or too short for the name, name no one
+    assert not seals.names_employer("某某信息服务有限公司", "成都网证互联网信息服务有限公司", cfg)
+    assert not seals.names_employer("网证科技有限公司", "成都网证互联网信息服务有限公司", cfg)
+
+
+@pytest.mark.parametrize(("name", "k"), [("doc_invoice_photo_sichuan", 1), ("doc_invoice_e_tianjin", 1)])
+def test_a_real_invoice_seal_pasted_on_the_employers_form_is_found(context, engines, name, k):
+    """The pale 成都 impression's ring comes out as three red arcs no closing joins; the small 天津
+    seal has a line across its middle that reaches the ring and hides where the name ends."""
+    page = S.jpeg(paste_seal(FORM, name, k), 85)
+    employer = LABELS[name]["seals"][k]["text"].split("/")[0].strip()
+    assert [f.code for f in seal_findings(page, Slot.annual_appraisal, context, engines, employer)] == [FindingCode.UNMASKED_SEAL]
+    assert seal_findings(page, Slot.annual_appraisal, context, engines, "乌鲁木齐市第十中学") == []
+
+
 PORTRAITS = ["face_portrait_suit", "face_frontal_plain_bg", "face_older_man", "face_glasses_smile", "face_closeup_smile", "face_asian_woman_hand"]
 
 
