@@ -218,6 +218,8 @@ def realdev() -> Iterator[Case]:
             if seal["legible"] and text and "…" not in text:
                 yield Case(f"{name} seal {k}, the employer's", "annual_appraisal", page, {"UNMASKED_SEAL"}, ("UNMASKED_SEAL",), applicant={"employer": text})
                 yield Case(f"{name} seal {k}, another body's", "annual_appraisal", page, set(), ("UNMASKED_SEAL",))
+                # the picture as it is, the seal in place among its document's print, as the employer's upload
+                yield Case(f"{name} seal {k} in place, the employer's", "annual_appraisal", img, {"UNMASKED_SEAL"}, ("UNMASKED_SEAL",), applicant={"employer": text})
             elif not seal["legible"]:
                 yield Case(f"{name} seal {k}, illegible, on the employer's form", "annual_appraisal", page, {"UNMASKED_SEAL"}, ("UNMASKED_SEAL",))
             h, w = page.shape[:2]

@@ -48,7 +48,7 @@ REGISTRY: dict[str, DetectorSpec] = {
         ),
         DetectorSpec("names", names.detect_name, _codes(F.UNMASKED_NAME)),
         DetectorSpec("employers", names.detect_employer, _codes(F.UNMASKED_EMPLOYER)),
-        DetectorSpec("seals", seals.detect, _codes(F.UNMASKED_SEAL), seals.SealConfig),
+        DetectorSpec("seals", seals.detect, _codes(F.UNMASKED_SEAL, F.UNMASKED_NAME), seals.SealConfig),
         DetectorSpec("eyes", faces.detect_eyes, _codes(F.UNMASKED_EYES), faces.FaceConfig, "faces", reads_text=False),
         DetectorSpec("photo_face", faces.detect_photo, _codes(F.PHOTO_FACE_MISSING), faces.FaceConfig, "faces", reads_text=False),
     )

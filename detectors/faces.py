@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pipeline import facefind, orientation
 from pipeline.facefind import Face
-from pipeline.models import BBox, Finding, FindingCode, Page, iou
+from pipeline.models import BBox, Finding, FindingCode, Page, iou, relative
 from pipeline.context import PageContext
 
 
@@ -297,11 +297,6 @@ def _concentration(profile: np.ndarray) -> float:
     return float(v[: max(1, len(v) // 5)].sum() / max(float(v.sum()), 1e-6))
 
 
-def _rel(box: tuple[float, float, float, float], image: np.ndarray) -> BBox:
-    h, w = image.shape[:2]
-    return (max(0.0, box[0] / w), max(0.0, box[1] / h), min(1.0, box[2] / w), min(1.0, box[3] / h))
-
-
 def detect_eyes(page: Page, ctx: PageContext) -> list[Finding]:
     """Review track: every face on every page must have both eyes covered (a photo pasted onto a
     page sideways too)."""
@@ -359,7 +354,7 @@ def detect_photo(page: Page, ctx: PageContext) -> list[Finding]:
         page.finding(
             FindingCode.PHOTO_FACE_MISSING,
             f"证件照不符合要求：{why}。照片将作为电子职称证书照片，须为本人清晰、无遮挡的正面免冠照",
-            bbox=_rel(faces[0].box, page.image) if len(faces) == 1 else None,
+            bbox=relative(faces[0].box, page.image.shape) if len(faces) == 1 else None,
             evidence={"faces": len(faces), "score": 0.9},
         )
     ]

@@ -35,10 +35,10 @@ import cv2
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from detectors.names import LEGAL_FORM, distinctive_part, find
+from detectors.names import LEGAL_FORM, distinctive_part, find, name_variants
 from pipeline.extract import normalize
 from pipeline.manifest import Slot
-from pipeline.models import BBox, Finding, FindingCode, Page
+from pipeline.models import BBox, Finding, FindingCode, Page, iou, relative
 from pipeline.context import PageContext
 
 EMPLOYER_ISSUED = frozenset({Slot.unit_publicity, Slot.publicity_result, Slot.recommendation_report, Slot.annual_appraisal})
@@ -826,6 +826,61 @@ def _quality(text: str, conf: float) -> float:
     return _han(text) * conf
 
 
+# ---------------------------------------------------------------- personal name seals
+
+SQUARE_SIDE_PX = 700  # pages are searched for square seals at most this large
+SQUARE_MIN_PX = 20  # ... a smaller square (at that size; 2 cm at 200 DPI is ~47) holds no legible name
+SQUARE_MAX_SHARE = 0.3  # ... nor is a square wider than this share of the page's short side a seal
+SQUARE_SIDE_INK = 0.85  # share of each side of the frame carrying red ink: a round seal's box has empty corners
+SQUARE_INNER = 0.12  # the frame's width, as a share of the side, trimmed before the characters are cut out
+# Orders a 2 x 2 seal's characters are read in: rows right to left (李国/庆印 -> 李国庆印), columns right to left
+# (top to bottom), and both left to right. Cells: 0 top left, 1 top right, 2 bottom left, 3 bottom right.
+SQUARE_ORDERS = ((1, 0, 3, 2), (1, 3, 0, 2), (0, 1, 2, 3), (0, 2, 1, 3))
+
+
+def square_seals(image: np.ndarray, cfg: SealConfig) -> list[tuple[int, int, int, int]]:
+    """Square red seals (a person's 名章: 李国庆印) as (x0, y0, x1, y1) page pixels: a red frame whose
+    four sides carry ink along nearly their whole length, with red lettering inside."""
+    h, w = image.shape[:2]
+    s = min(1.0, SQUARE_SIDE_PX / max(h, w))
+    img = image if s == 1.0 else cv2.resize(image, (round(w * s), round(h * s)), interpolation=cv2.INTER_AREA)
+    mask = red_mask(img, cfg)
+    if cv2.countNonZero(mask) < SQUARE_MIN_PX * 4:
+        return []
+    closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
+    contours, _ = cv2.findContours(closed, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    out = []
+    for c in contours:
+        x, y, bw, bh = cv2.boundingRect(c)
+        if min(bw, bh) < SQUARE_MIN_PX or max(bw, bh) > SQUARE_MAX_SHARE * min(img.shape[:2]) or not 0.75 <= bw / bh <= 1.33:
+            continue
+        box = mask[y : y + bh, x : x + bw] > 0
+        t = max(2, int(0.1 * min(bw, bh)))
+        sides = (box[:t].any(axis=0), box[-t:].any(axis=0), box[:, :t].any(axis=1), box[:, -t:].any(axis=1))
+        inner = box[t:-t, t:-t]
+        if min(float(v.mean()) for v in sides) < SQUARE_SIDE_INK or inner.size == 0 or not 0.05 <= float(inner.mean()) <= 0.6:
+            continue
+        out.append((int(x / s), int(y / s), int(np.ceil((x + bw) / s)), int(np.ceil((y + bh) / s))))
+    return out
+
+
+def read_square(image: np.ndarray, box: tuple[int, int, int, int], ocr) -> list[tuple[str, float]]:  # noqa: ANN001
+    """A square seal's four characters, read in each of ``SQUARE_ORDERS``: (text, confidence)."""
+    x0, y0, x1, y1 = box
+    m = int(SQUARE_INNER * min(x1 - x0, y1 - y0))
+    ink = ink_image(image[y0 + m : y1 - m, x0 + m : x1 - m], True)
+    hh, ww = ink.shape[:2]
+    if hh < 8 or ww < 8:
+        return []
+    cells = [ink[r * hh // 2 : (r + 1) * hh // 2, c * ww // 2 : (c + 1) * ww // 2] for r in (0, 1) for c in (0, 1)]
+    cells = [cv2.resize(c, (STRIP_HEIGHT, STRIP_HEIGHT), interpolation=cv2.INTER_AREA if c.shape[0] > STRIP_HEIGHT else cv2.INTER_CUBIC) for c in cells]
+    out = []
+    for order in SQUARE_ORDERS:
+        line = cv2.copyMakeBorder(np.hstack([cells[i] for i in order]), 8, 8, 16, 16, cv2.BORDER_CONSTANT, value=255)
+        out.append(ocr.read_line(cv2.cvtColor(line, cv2.COLOR_GRAY2BGR)))
+    return out
+
+
 # ---------------------------------------------------------------- judging
 
 
@@ -975,4 +1030,29 @@ def detect(page: Page, ctx: PageContext) -> list[Finding]:
                 },
             )
         )
+    return out + _name_seals(page, ctx)
+
+
+def _name_seals(page: Page, ctx: PageContext) -> list[Finding]:
+    """A square seal bearing the applicant's name (李国庆印): the name is visible, though OCR reads
+    no line of it (seal script, in a 2 x 2 grid)."""
+    if ctx.ocr is None:
+        return []
+    name = name_variants(ctx.manifest.applicant.name)[0].pattern
+    out = []
+    for box in square_seals(page.image, ctx.config_for("seals", SealConfig)):
+        bbox = relative(box, page.image.shape)
+        if any(name in normalize(line.text) and iou(line.bbox, bbox) > 0 for line in page.lines):
+            continue  # the name was read as text there: the name check reports it
+        readings = read_square(page.image, box, ctx.ocr)
+        text, conf = max(((t, c) for t, c in readings if name in normalize(t)), key=lambda r: r[1], default=("", 0.0))
+        if text:
+            out.append(
+                page.finding(
+                    FindingCode.UNMASKED_NAME,
+                    f"本人姓名章未遮盖（印文“{text}”），请使用遮盖工具遮盖后重新上传",
+                    bbox=bbox,
+                    evidence={"text": text, "ocr_confidence": round(conf, 3), "seal": "square", "score": 0.9},
+                )
+            )
     return out

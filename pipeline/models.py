@@ -18,6 +18,12 @@ BBox = tuple[float, float, float, float]
 """``[x0, y0, x1, y1]`` as fractions of the upright page."""
 
 
+def relative(box: tuple[float, ...], shape: tuple[int, ...]) -> BBox:
+    """A box in pixels of an image of ``shape`` as shares of its width and height, kept inside it."""
+    h, w = shape[:2]
+    return (max(0.0, box[0] / w), max(0.0, box[1] / h), min(1.0, box[2] / w), min(1.0, box[3] / h))
+
+
 def iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
     """Intersection over union of two boxes ``(x0, y0, x1, y1)`` in the same units."""
     ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))

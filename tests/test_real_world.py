@@ -14,7 +14,7 @@ import pytest
 from detectors import faces, seals
 from pipeline import facefind
 from pipeline.manifest import Slot, Track
-from pipeline.models import FindingCode, Page
+from pipeline.models import FindingCode, Page, iou
 from pipeline.orientation import choose, turn
 from samples import engrave as E
 from samples.engrave import mask_eyes
@@ -186,6 +186,34 @@ def test_a_real_invoice_seal_pasted_on_the_employers_form_is_found(context, engi
     employer = LABELS[name]["seals"][k]["text"].split("/")[0].strip()
     assert [f.code for f in seal_findings(page, Slot.annual_appraisal, context, engines, employer)] == [FindingCode.UNMASKED_SEAL]
     assert seal_findings(page, Slot.annual_appraisal, context, engines, "乌鲁木齐市第十中学") == []
+
+
+def name_seal_findings(img, context, engines, name):
+    ctx = context(Slot.annual_appraisal, Track.review)
+    ctx = replace(ctx, manifest=ctx.manifest.model_copy(update={"applicant": ctx.manifest.applicant.model_copy(update={"name": name})}), ocr=engines.ocr)
+    return [f for f in seals.detect(Page(slot=Slot.annual_appraisal, file="f.jpg", number=1, image=img, lines=()), ctx) if f.code == FindingCode.UNMASKED_NAME]
+
+
+def test_a_personal_name_seal_shows_the_applicants_name(context, engines):
+    """李国庆印, four seal-script characters in a square (rows read right to left): no OCR line holds
+    the name, but the seal does."""
+    img = S.jpeg(real("seal_three_impressions"), 85)
+    found = name_seal_findings(img, context, engines, "李国庆")
+    assert len(found) == 1 and found[0].evidence["text"] == "李国庆印"
+    x0, y0, x1, y1 = LABELS["seal_three_impressions"]["seals"][2]["bbox_px"]
+    assert found[0].bbox is not None and iou(found[0].bbox, (x0 / img.shape[1], y0 / img.shape[0], x1 / img.shape[1], y1 / img.shape[0])) > 0.7
+    assert name_seal_findings(img, context, engines, "王建华") == []
+    masked = S.mask_box(img, (x0 / img.shape[1] - 0.01, y0 / img.shape[0] - 0.01, x1 / img.shape[1] + 0.01, y1 / img.shape[0] + 0.01))
+    assert name_seal_findings(masked, context, engines, "李国庆") == []
+
+
+def test_round_seals_and_red_boxes_are_not_name_seals():
+    cfg = seals.SealConfig()
+    assert seals.square_seals(real("seal_closeup_b"), cfg) == []
+    page = FORM.copy()
+    cv2.rectangle(page, (200, 300), (700, 420), (40, 40, 210), 3)  # a red table box: too wide for a seal
+    cv2.rectangle(page, (900, 900), (1000, 1000), (40, 40, 210), -1)  # a solid red block: no frame, no lettering
+    assert seals.square_seals(page, cfg) == []
 
 
 PORTRAITS = ["face_portrait_suit", "face_frontal_plain_bg", "face_older_man", "face_glasses_smile", "face_closeup_smile", "face_asian_woman_hand"]
