@@ -168,18 +168,23 @@ TILT_MIN_GAIN = 0.04  # ... and a turned view replaces the face when the detecto
 
 
 def tilt_corrected(image: np.ndarray, face: Face) -> Face:
+    return tilt_views(image, face)[1]
+
+
+def tilt_views(image: np.ndarray, face: Face) -> tuple[float, Face]:
     """The face with its landmarks taken from the view in which the detector is surest of it, the
     face's surroundings turned by up to 36 degrees either way. The detector places the landmarks of a
     tilted face as if it were upright (on realdev's faces turned 25 degrees, eye lines came out at
     0-8 degrees): a bar laid along a tilted face's eyes then misses the eyes it judges. The box and
-    confidence stay as found."""
+    confidence stay as found. Returned with how sure the detector is of its best view (the same
+    face found at two turns of the page is taken at the turn it is surest of in any view)."""
     views = [(a, _view(image, face, a)) for a in (0, *TILT_VIEWS_DEG)]
     level = next((f for a, f in views if a == 0 and f is not None), None)
     base = level.confidence if level is not None else face.confidence
     angle, best = max(((a, f) for a, f in views if f is not None), key=lambda v: v[1].confidence, default=(0, None))
     if best is None or angle == 0 or best.confidence < base + TILT_MIN_GAIN:
-        return face
-    return Face(face.box, face.confidence, best.eyes, best.nose, best.mouth)
+        return max(base, best.confidence if best is not None else 0.0), face
+    return best.confidence, Face(face.box, face.confidence, best.eyes, best.nose, best.mouth)
 
 
 def _view(image: np.ndarray, face: Face, angle: float) -> Face | None:
