@@ -140,17 +140,23 @@ class Seal:
 
 
 def find_seals(image: np.ndarray, cfg: SealConfig) -> list[Seal]:
+    return find_marks(image, cfg)[0]
+
+
+def find_marks(image: np.ndarray, cfg: SealConfig) -> tuple[list[Seal], list[tuple[int, int, int, int]]]:
+    """The page's round and oval seals, and its square seals (``square_seals``), from one look at its red."""
     h, w = image.shape[:2]
     s = min(1.0, cfg.work_side_px / max(h, w))
     img = image if s == 1.0 else cv2.resize(image, (round(w * s), round(h * s)), interpolation=cv2.INTER_AREA)
     short = min(img.shape[:2])
     dmin, dmax = max(cfg.min_diameter * short, cfg.min_diameter_px * min(1.0, s * 2)), cfg.max_diameter * short
-    seals = _red_seals(img, cfg, dmin, dmax, s)
+    mask = red_mask(img, cfg)
+    seals = _red_seals(img, mask, cfg, dmin, dmax, s)
     if not seals and is_grey(img):  # colour is gone: look for the ring's shape instead
         g = min(1.0, cfg.grey_side_px / max(img.shape[:2]))
         small = img if g == 1.0 else cv2.resize(img, (round(img.shape[1] * g), round(img.shape[0] * g)), interpolation=cv2.INTER_AREA)
         seals = _grey_seals(small, cfg, dmin * g, dmax * g, s * g)
-    return seals
+    return seals, _squares(mask, s)
 
 
 def is_grey(img: np.ndarray) -> bool:
@@ -185,8 +191,7 @@ def _faint_red(img: np.ndarray, cfg: SealConfig) -> np.ndarray:
     return (((red >= floor) & (red >= cfg.lettering_ratio * np.maximum(r, 1))) * 255).astype(np.uint8)
 
 
-def _red_seals(img: np.ndarray, cfg: SealConfig, dmin: float, dmax: float, s: float) -> list[Seal]:
-    mask = red_mask(img, cfg)
+def _red_seals(img: np.ndarray, mask: np.ndarray, cfg: SealConfig, dmin: float, dmax: float, s: float) -> list[Seal]:
     if cv2.countNonZero(mask) < 0.1 * dmin * dmin:
         return []
     near = cv2.dilate(mask, np.ones((3, 3), np.uint8))
@@ -828,8 +833,7 @@ def _quality(text: str, conf: float) -> float:
 
 # ---------------------------------------------------------------- personal name seals
 
-SQUARE_SIDE_PX = 700  # pages are searched for square seals at most this large
-SQUARE_MIN_PX = 20  # ... a smaller square (at that size; 2 cm at 200 DPI is ~47) holds no legible name
+SQUARE_MIN_PX = 40  # a smaller square (at the seal search's work size) holds no legible name (2 cm at 200 DPI is ~94)
 SQUARE_MAX_SHARE = 0.3  # ... nor is a square wider than this share of the page's short side a seal
 SQUARE_SIDE_INK = 0.85  # share of each side of the frame carrying red ink: a round seal's box has empty corners
 SQUARE_INNER = 0.12  # the frame's width, as a share of the side, trimmed before the characters are cut out
@@ -839,12 +843,13 @@ SQUARE_ORDERS = ((1, 0, 3, 2), (1, 3, 0, 2), (0, 1, 2, 3), (0, 2, 1, 3))
 
 
 def square_seals(image: np.ndarray, cfg: SealConfig) -> list[tuple[int, int, int, int]]:
-    """Square red seals (a person's 名章: 李国庆印) as (x0, y0, x1, y1) page pixels: a red frame whose
-    four sides carry ink along nearly their whole length, with red lettering inside."""
-    h, w = image.shape[:2]
-    s = min(1.0, SQUARE_SIDE_PX / max(h, w))
-    img = image if s == 1.0 else cv2.resize(image, (round(w * s), round(h * s)), interpolation=cv2.INTER_AREA)
-    mask = red_mask(img, cfg)
+    """Square red seals (a person's 名章: 李国庆印) as (x0, y0, x1, y1) page pixels."""
+    return find_marks(image, cfg)[1]
+
+
+def _squares(mask: np.ndarray, s: float) -> list[tuple[int, int, int, int]]:
+    """Red frames (in ``mask``, a page's red at scale ``s``) whose four sides carry ink along nearly
+    their whole length, with red lettering inside, as page pixels."""
     if cv2.countNonZero(mask) < SQUARE_MIN_PX * 4:
         return []
     closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
@@ -852,7 +857,7 @@ def square_seals(image: np.ndarray, cfg: SealConfig) -> list[tuple[int, int, int
     out = []
     for c in contours:
         x, y, bw, bh = cv2.boundingRect(c)
-        if min(bw, bh) < SQUARE_MIN_PX or max(bw, bh) > SQUARE_MAX_SHARE * min(img.shape[:2]) or not 0.75 <= bw / bh <= 1.33:
+        if min(bw, bh) < SQUARE_MIN_PX or max(bw, bh) > SQUARE_MAX_SHARE * min(mask.shape[:2]) or not 0.75 <= bw / bh <= 1.33:
             continue
         box = mask[y : y + bh, x : x + bw] > 0
         t = max(2, int(0.1 * min(bw, bh)))
@@ -1001,7 +1006,8 @@ def detect(page: Page, ctx: PageContext) -> list[Finding]:
         return []
     cfg = ctx.config_for("seals", SealConfig)
     out = []
-    for seal in find_seals(page.image, cfg):
+    found, squares = find_marks(page.image, cfg)
+    for seal in found:
         reading = read_ring(page.image, seal, ctx.ocr) if ctx.ocr is not None else SealReading("", 0.0, 0.0)
         legible = readable(reading, cfg)
         employer = any(
@@ -1030,17 +1036,17 @@ def detect(page: Page, ctx: PageContext) -> list[Finding]:
                 },
             )
         )
-    return out + _name_seals(page, ctx)
+    return out + _name_seals(page, ctx, squares)
 
 
-def _name_seals(page: Page, ctx: PageContext) -> list[Finding]:
+def _name_seals(page: Page, ctx: PageContext, squares: list[tuple[int, int, int, int]]) -> list[Finding]:
     """A square seal bearing the applicant's name (李国庆印): the name is visible, though OCR reads
     no line of it (seal script, in a 2 x 2 grid)."""
     if ctx.ocr is None:
         return []
     name = name_variants(ctx.manifest.applicant.name)[0].pattern
     out = []
-    for box in square_seals(page.image, ctx.config_for("seals", SealConfig)):
+    for box in squares:
         bbox = relative(box, page.image.shape)
         if any(name in normalize(line.text) and iou(line.bbox, bbox) > 0 for line in page.lines):
             continue  # the name was read as text there: the name check reports it
