@@ -25,7 +25,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from detectors import faces as F  # noqa: E402
-from samples.engrave import mask_eyes  # noqa: E402
+from samples.engrave import mask_eyes, tilt_photo  # noqa: E402
 
 REALDEV = Path(__file__).resolve().parents[2] / "shared" / "realdev"
 
@@ -65,26 +65,6 @@ CASES = [
 ]
 
 
-def tilted(img: np.ndarray, face: dict, deg: float) -> tuple[np.ndarray, dict]:
-    """The photo turned ``deg`` degrees clockwise about its centre (corners filled with the edge), and the
-    face's labels turned with it."""
-    if not deg:
-        return img, face
-    h, w = img.shape[:2]
-    m = cv2.getRotationMatrix2D((w / 2, h / 2), -deg, 1.0)
-    out = cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-
-    def moved(p: list[float]) -> list[float]:
-        return [float(m[0, 0] * p[0] + m[0, 1] * p[1] + m[0, 2]), float(m[1, 0] * p[0] + m[1, 1] * p[1] + m[1, 2])]
-
-    x0, y0, x1, y1 = face["bbox_px"]
-    corners = [moved(p) for p in ([x0, y0], [x1, y0], [x0, y1], [x1, y1])]
-    xs, ys = [p[0] for p in corners], [p[1] for p in corners]
-    # the detector's box of a turned face is about the size of the upright one, not of the turned corners
-    cx, cy, half_w, half_h = (min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2, (x1 - x0) / 2, (y1 - y0) / 2
-    return out, {**face, "bbox_px": [cx - half_w, cy - half_h, cx + half_w, cy + half_h], "left_eye": moved(face["left_eye"]), "right_eye": moved(face["right_eye"])}
-
-
 def _setting(arg: str) -> tuple[str, float]:
     key, value = arg.lstrip("-").split("=", 1)
     return key, float(value)
@@ -111,7 +91,7 @@ def main() -> None:
     measures = "--measures" in sys.argv
     tilt = float(sys.argv[sys.argv.index("--tilt") + 1]) if "--tilt" in sys.argv else 0.0
     for key, img, face in faces:
-        img, face = tilted(img, face, tilt)
+        img, (face,) = tilt_photo(img, [face], tilt)
         for label, how, size, which in CASES:
             if only and label not in only:
                 continue

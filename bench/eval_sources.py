@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import other_layouts as O  # noqa: E402
-from calibrate_eyes import mask_eyes, tilted  # noqa: E402
+from calibrate_eyes import mask_eyes  # noqa: E402
 from scoring import Tally, engines_and_options, kept, subset_args  # noqa: E402
 
 from detectors import PACKET_CHECKS, REGISTRY  # noqa: E402
@@ -191,12 +191,11 @@ def realdev() -> Iterator[Case]:
                 yield Case(f"{name} {how} (review)", "photo", S.jpeg(masked, 80), {"UNMASKED_EYES"} if unmasked_left else set(), ("UNMASKED_EYES",))
             if faces and len(faces) == n:  # the photo taken tilted: every face turned 25 degrees, open and masked
                 for deg in (25, -25):
-                    turned = [tilted(img, f, deg) for f in faces]
-                    img_t = turned[0][0]
+                    img_t, turned = E.tilt_photo(img, faces, deg)
                     yield Case(f"{name} tilted {deg} open (review)", "photo", S.jpeg(img_t, 85), {"UNMASKED_EYES"}, ("UNMASKED_EYES",))
                     for how in ("bar", "lenses"):
                         masked = img_t
-                        for _, f in turned:
+                        for f in turned:
                             masked = mask_eyes(masked, f, how)
                         yield Case(f"{name} tilted {deg} {how} (review)", "photo", S.jpeg(masked, 85), set(), ("UNMASKED_EYES",))
             if n == 1 and faces:

@@ -116,7 +116,8 @@ def faces_on_page(image: np.ndarray, cfg: FaceConfig) -> list[tuple[np.ndarray, 
     ):
         box = relative(facefind.box_on_original(face, turn, image.shape), image.shape)
         upright = orientation.turn(image, turn)
-        sure, face = facefind.tilt_views(upright, face)
+        # a face too small to judge (detect_eyes passes it by) is not looked at again
+        sure, face = facefind.tilt_views(upright, face) if face.eye_distance >= cfg.small_eye_px else (face.confidence, face)
         same = [i for i, (_, _, _, b) in enumerate(out) if iou(b, box) > 0.3]
         if same:
             if sure > out[same[0]][0]:
@@ -180,21 +181,9 @@ def _levelled(gray: np.ndarray, face: Face, max_deg: float) -> tuple[np.ndarray,
     x1, y1 = min(w, int(cx) + half + 1), min(h, int(cy) + half + 1)
     m = cv2.getRotationMatrix2D((cx - x0, cy - y0), angle, 1.0)
     part = cv2.warpAffine(gray[y0:y1, x0:x1], m, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-
-    def moved(p: tuple[float, float]) -> tuple[float, float]:
-        x, y = p[0] - x0, p[1] - y0
-        return (float(m[0, 0] * x + m[0, 1] * y + m[0, 2]), float(m[1, 0] * x + m[1, 1] * y + m[1, 2]))
-
-    corners = [moved(p) for p in ((face.box[0], face.box[1]), (face.box[2], face.box[1]), (face.box[0], face.box[3]), (face.box[2], face.box[3]))]
-    xs, ys = [p[0] for p in corners], [p[1] for p in corners]
-    level = Face(
-        box=(min(xs), min(ys), max(xs), max(ys)),
-        confidence=face.confidence,
-        eyes=(moved(face.eyes[0]), moved(face.eyes[1])),
-        nose=moved(face.nose),
-        mouth=(moved(face.mouth[0]), moved(face.mouth[1])),
-    )
-    return part, level
+    on_page = m.copy()
+    on_page[:, 2] -= m[:, :2] @ (x0, y0)  # the same turn, taking page pixels
+    return part, face.transformed(on_page)
 
 
 def _mosaic_as_taken(gray: np.ndarray, face: Face, states: list[EyeState], r: int, cfg: FaceConfig) -> list[EyeState]:

@@ -917,6 +917,7 @@ def names_employer(text: str, employer: str, cfg: SealConfig) -> bool:
     run = max(_common_run(key, r) for r in turns)
     return len(run) >= max(cfg.employer_run_chars, cfg.employer_run_share * len(key)) and len(_STOCK_WORDS.sub("", run)) >= cfg.employer_run_chars - 1
 
+
 _STOCK_WORDS = re.compile(
     "有限责任|有限|公司|股份|集团|科技|信息|服务|技术|管理|发展|建设|工程|贸易|人民|医院|卫生|学校|中学|小学|大学|学院|中心|委员会|研究|总局|税务"
 )

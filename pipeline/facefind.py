@@ -8,7 +8,7 @@ is (a portrait is upright when its face is). The detector finds upright faces (r
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import cv2
@@ -33,6 +33,19 @@ class Face:
     def eye_distance(self) -> float:
         (lx, ly), (rx, ry) = self.eyes
         return float(np.hypot(rx - lx, ry - ly))
+
+    def transformed(self, m: np.ndarray, box: tuple[float, float, float, float] | None = None) -> Face:
+        """The face's landmarks through the 2 x 3 affine ``m``; its box ``box`` (by default the
+        bounding box of its own corners through ``m``)."""
+
+        def p(q: Point) -> Point:
+            return (float(m[0, 0] * q[0] + m[0, 1] * q[1] + m[0, 2]), float(m[1, 0] * q[0] + m[1, 1] * q[1] + m[1, 2]))
+
+        if box is None:
+            x0, y0, x1, y1 = self.box
+            corners = [p(c) for c in ((x0, y0), (x1, y0), (x0, y1), (x1, y1))]
+            box = (min(c[0] for c in corners), min(c[1] for c in corners), max(c[0] for c in corners), max(c[1] for c in corners))
+        return Face(box, self.confidence, (p(self.eyes[0]), p(self.eyes[1])), p(self.nose), (p(self.mouth[0]), p(self.mouth[1])))
 
 
 @lru_cache(maxsize=1)
@@ -184,7 +197,7 @@ def tilt_views(image: np.ndarray, face: Face) -> tuple[float, Face]:
     angle, best = max(((a, f) for a, f in views if f is not None), key=lambda v: v[1].confidence, default=(0, None))
     if best is None or angle == 0 or best.confidence < base + TILT_MIN_GAIN:
         return max(base, best.confidence if best is not None else 0.0), face
-    return best.confidence, Face(face.box, face.confidence, best.eyes, best.nose, best.mouth)
+    return best.confidence, replace(face, eyes=best.eyes, nose=best.nose, mouth=best.mouth)
 
 
 def _view(image: np.ndarray, face: Face, angle: float) -> Face | None:
@@ -196,17 +209,11 @@ def _view(image: np.ndarray, face: Face, angle: float) -> Face | None:
     side = 32 * max(1, round(3 * size * s / 32))
     m = cv2.getRotationMatrix2D((cx, cy), angle, s)
     m[:, 2] += (side / 2 - cx, side / 2 - cy)
-    view = cv2.warpAffine(image, m, (side, side), flags=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    view = cv2.warpAffine(image, m, (side, side), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     near = [f for f in _detect(view, 1.0, REFINE_MIN_CONFIDENCE, 8) if np.hypot((f.box[0] + f.box[2] - side) / 2, (f.box[1] + f.box[3] - side) / 2) < 0.35 * size * s]
     if not near:
         return None
-    found = max(near, key=lambda f: f.confidence)
-    inv = cv2.invertAffineTransform(m)
-
-    def back(p: Point) -> Point:
-        return (float(inv[0, 0] * p[0] + inv[0, 1] * p[1] + inv[0, 2]), float(inv[1, 0] * p[0] + inv[1, 1] * p[1] + inv[1, 2]))
-
-    return Face(face.box, found.confidence, (back(found.eyes[0]), back(found.eyes[1])), back(found.nose), (back(found.mouth[0]), back(found.mouth[1])))
+    return max(near, key=lambda f: f.confidence).transformed(cv2.invertAffineTransform(m), box=face.box)
 
 
 PICTURE_SIDE_PX = 960  # long side a page is looked at for pictures (the face search's own size)
@@ -279,11 +286,7 @@ def _turned_offset(box: tuple[int, int, int, int], turn: int, w: int, h: int) ->
 
 
 def _shifted(face: Face, dx: float, dy: float) -> Face:
-    def m(p: Point) -> Point:
-        return (p[0] + dx, p[1] + dy)
-
-    x0, y0, x1, y1 = face.box
-    return Face((x0 + dx, y0 + dy, x1 + dx, y1 + dy), face.confidence, (m(face.eyes[0]), m(face.eyes[1])), m(face.nose), (m(face.mouth[0]), m(face.mouth[1])))
+    return face.transformed(np.array([[1.0, 0.0, dx], [0.0, 1.0, dy]]))
 
 
 def _same_place(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:

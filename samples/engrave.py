@@ -191,6 +191,27 @@ def engravings(seed: int = 0) -> list[Engraving]:
     return out
 
 
+def tilt_photo(img: np.ndarray, faces: list[dict], deg: float) -> tuple[np.ndarray, list[dict]]:
+    """The photo turned ``deg`` degrees clockwise about its centre (corners filled with the edge), and
+    its faces' labels (as in realdev's) turned with it: eye points moved; each box moved to its turned
+    centre at its own size, as the detector boxes a turned face."""
+    if not deg:
+        return img, faces
+    h, w = img.shape[:2]
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), -deg, 1.0)
+
+    def moved(p: list[float] | None) -> list[float] | None:
+        return None if p is None else [float(m[0, 0] * p[0] + m[0, 1] * p[1] + m[0, 2]), float(m[1, 0] * p[0] + m[1, 1] * p[1] + m[1, 2])]
+
+    out = []
+    for face in faces:
+        x0, y0, x1, y1 = face["bbox_px"]
+        cx, cy = moved([(x0 + x1) / 2, (y0 + y1) / 2])  # type: ignore[misc]
+        half_w, half_h = (x1 - x0) / 2, (y1 - y0) / 2
+        out.append({**face, "bbox_px": [cx - half_w, cy - half_h, cx + half_w, cy + half_h], "left_eye": moved(face.get("left_eye")), "right_eye": moved(face.get("right_eye"))})
+    return cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE), out
+
+
 def mask_eyes(img: np.ndarray, face: dict, how: str, size: float = 1.0, which: str = "both") -> np.ndarray:
     """Cover the eyes of ``face`` (``left_eye``/``right_eye`` points, as in realdev's labels) as an
     applicant's masking tool would: a black, white or coloured bar of relative height ``size``, a

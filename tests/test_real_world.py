@@ -273,23 +273,11 @@ def test_open_real_portraits_are_flagged(context):
     assert [n for n in PORTRAITS if eyes_found(real(n), context) != [FindingCode.UNMASKED_EYES]] == []
 
 
-def tilted(img: np.ndarray, faces_: list[dict], deg: float) -> tuple[np.ndarray, list[dict]]:
-    """The photo turned ``deg`` degrees clockwise about its centre, and its faces' eye points with it."""
-    h, w = img.shape[:2]
-    m = cv2.getRotationMatrix2D((w / 2, h / 2), -deg, 1.0)
-
-    def moved(p: list[float]) -> list[float]:
-        return [m[0, 0] * p[0] + m[0, 1] * p[1] + m[0, 2], m[1, 0] * p[0] + m[1, 1] * p[1] + m[1, 2]]
-
-    out = cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    return out, [{**f, "left_eye": moved(f["left_eye"]), "right_eye": moved(f["right_eye"])} for f in faces_]
-
-
 @pytest.mark.parametrize(("name", "deg", "how"), [("face_frontal_plain_bg", 25, "bar"), ("face_lowres_150px", 25, "lenses"), ("face_frontal_plain_bg", -25, "bar"), ("face_lowres_150px", -25, "bar"), ("face_older_man", -25, "lenses"), ("face_older_man", 25, "bar")])
 def test_a_tilted_face_masked_along_its_eyes_passes_and_open_is_flagged(context, name, deg, how):
     """The detector places a tilted face's landmarks as if it were upright, beside a bar or lenses laid
     along the real eyes: the face is looked at again turned, and judged level."""
-    img, turned = tilted(real(name), LABELS[name]["faces"], deg)
+    img, turned = E.tilt_photo(real(name), LABELS[name]["faces"], deg)
     masked = img
     for face in turned:
         masked = mask_eyes(masked, face, how)
