@@ -112,7 +112,7 @@ def faces_on_page(image: np.ndarray, cfg: FaceConfig) -> list[tuple[np.ndarray, 
     turns about as surely, and its landmarks are right only at the nearer one."""
     out: list[tuple[float, np.ndarray, Face, BBox]] = []
     for turn, face in facefind.faces_any_way_up(
-        image, min_confidence=cfg.min_confidence, side_px=cfg.detect_side_px, min_face_px=cfg.min_face_px
+        image, min_confidence=cfg.min_confidence, side_px=cfg.detect_side_px, min_face_px=cfg.min_face_px, tilts=(30, -30)
     ):
         box = relative(facefind.box_on_original(face, turn, image.shape), image.shape)
         upright = orientation.turn(image, turn)
@@ -236,7 +236,7 @@ def _judge(gray: np.ndarray, c: tuple[int, int], r: int, ref: float, cfg: FaceCo
     x0, y0, x1, y1 = c[0] - r, c[1] - r // 2 - 1, c[0] + r + 1, c[1] + r // 2 + 2
     patch = gray[max(0, y0) : max(1, y1), max(0, x0) : max(1, x1)].astype(np.float32)
     box = (x0, y0, x1, y1)
-    if patch.size < 9 or float(patch.std()) < cfg.uniform_std:
+    if min(patch.shape) < 3 or float(patch.std()) < cfg.uniform_std:  # cut by the picture's edge, or flat
         return EyeState(False, "box", box)
     dx = np.abs(np.diff(patch, axis=1))
     dy = np.abs(np.diff(patch, axis=0))

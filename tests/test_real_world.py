@@ -285,6 +285,26 @@ def test_a_tilted_face_masked_along_its_eyes_passes_and_open_is_flagged(context,
     assert eyes_found(S.jpeg(img, 90), context) == [FindingCode.UNMASKED_EYES]
 
 
+@pytest.mark.parametrize("name", ["face_asian_woman_hand", "face_glasses_smile"])
+def test_an_open_face_the_detector_finds_only_turned_is_flagged(context, name):
+    """Tilted 25 degrees, these faces are not found upright at all: the photo is searched turned 30
+    degrees each way as well."""
+    img, _ = E.tilt_photo(real(name), LABELS[name]["faces"], 25)
+    assert eyes_found(S.jpeg(img, 85), context) == [FindingCode.UNMASKED_EYES]
+
+
+def test_an_open_face_cut_by_the_frame_is_found_among_masked_ones(context):
+    """A selfie: the labelled faces masked, the faces cut by the picture's edges left open (one of
+    them found only turned)."""
+    name = "face_selfie_group"
+    img = real(name)
+    for face in LABELS[name]["faces"]:
+        if face["left_eye"] and face["right_eye"]:  # the two faces with one eye in the picture stay open
+            img = mask_eyes(img, face, "bar")
+    found = eyes_found(S.jpeg(img, 80), context)
+    assert found and set(found) == {FindingCode.UNMASKED_EYES}
+
+
 @pytest.mark.parametrize("turned", [90, 270])
 def test_a_small_photo_scanned_sideways_onto_a4_is_found(context, turned):
     photo = S.scale(real("face_frontal_plain_bg"), 0.6)
