@@ -105,10 +105,9 @@ def main() -> None:
                     st["no face"] += 1
                     continue
                 gray = cv2.cvtColor(masked, cv2.COLOR_BGR2GRAY)
-                states = F.eye_states(gray, F.facefind.tilt_corrected(masked, f), cfg)
-                visible = [s.visible for s in states]
+                states, seen = F.open_eyes(gray, F.facefind.tilt_views(masked, f), cfg)
                 expect = [how is None, how is None] if which == "both" else [False, True]
-                flagged = any(visible)
+                flagged = seen > 0
                 should = any(expect)
                 st["flagged" if flagged else "passed"] += 1
                 st["right" if flagged == should else "wrong"] += 1

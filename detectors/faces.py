@@ -104,27 +104,44 @@ def find_faces(image: np.ndarray, cfg: FaceConfig) -> list[Face]:
     return facefind.find_faces(image, min_confidence=cfg.min_confidence, side_px=cfg.detect_side_px, min_face_px=cfg.min_face_px)
 
 
-def faces_on_page(image: np.ndarray, cfg: FaceConfig) -> list[tuple[np.ndarray, Face, BBox]]:
+def faces_on_page(image: np.ndarray, cfg: FaceConfig) -> list[tuple[np.ndarray, facefind.TiltViews, BBox]]:
     """Every face on a page, whichever way up it was pasted or scanned: (the page turned so the face
-    is upright, the face in it with its landmarks from the view the detector is surest of
-    (``facefind.tilt_views``), its box on the page as given). One face found two ways counts once,
-    at the turn whose best view the detector is surest of: a face tilted 35 degrees is found at two
-    turns about as surely, and its landmarks are right only at the nearer one."""
-    out: list[tuple[float, np.ndarray, Face, BBox]] = []
+    is upright, the face in it with its landmarks from the view the detector is surest of and from
+    a view as sure when its tilt is in doubt (``facefind.tilt_views``), its box on the page as
+    given). One face found two ways counts once, at the turn whose best view the detector is surest
+    of: a face tilted 35 degrees is found at two turns about as surely, and its landmarks are right
+    only at the nearer one."""
+    out: list[tuple[np.ndarray, facefind.TiltViews, BBox]] = []
     for turn, face in facefind.faces_any_way_up(
-        image, min_confidence=cfg.min_confidence, side_px=cfg.detect_side_px, min_face_px=cfg.min_face_px, tilts=(30, -30)
+        image, min_confidence=cfg.min_confidence, side_px=cfg.detect_side_px, min_face_px=cfg.min_face_px, tilts=facefind.WHOLE_PHOTO_TILTS_DEG
     ):
         box = relative(facefind.box_on_original(face, turn, image.shape), image.shape)
         upright = orientation.turn(image, turn)
         # a face too small to judge (detect_eyes passes it by) is not looked at again
-        sure, face = facefind.tilt_views(upright, face) if face.eye_distance >= cfg.small_eye_px else (face.confidence, face)
-        same = [i for i, (_, _, _, b) in enumerate(out) if iou(b, box) > 0.3]
+        views = facefind.tilt_views(upright, face) if face.eye_distance >= cfg.small_eye_px else facefind.TiltViews(face.confidence, face, None)
+        same = [i for i, (_, _, b) in enumerate(out) if iou(b, box) > 0.3]
         if same:
-            if sure > out[same[0]][0]:
-                out[same[0]] = (sure, upright, face, box)
+            if views.sure > out[same[0]][1].sure:
+                out[same[0]] = (upright, views, box)
             continue
-        out.append((sure, upright, face, box))
-    return [(upright, face, box) for _, upright, face, box in out]
+        out.append((upright, views, box))
+    return out
+
+
+def open_eyes(gray: np.ndarray, views: facefind.TiltViews, cfg: FaceConfig) -> tuple[list[EyeState], int]:
+    """The eyes judged where the face's best view places them, and how many are open. When a view
+    turned far is as sure (the face's tilt in doubt), an eye counts open only as many times as it
+    is open where that view places the eyes too. ``bench/calibrate_eyes.py`` (realdev's faces, JPEG
+    95/70/40), before -> after: turned 25 degrees, masked eyes wrongly flagged 219 -> 129 of 933 faces found
+    (dark lenses 36 -> 8, white bars 11 -> 2, thin bars 19 -> 10, blur 21 -> 11, mosaics 27 -> 17),
+    open faces flagged 115 -> 115 of 122, one eye barred 91 -> 85 of 107; upright, masked eyes
+    wrongly flagged 86 -> 73 of 1 243, open faces flagged 127 -> 121 of 130 (small faces of group
+    photos at JPEG 40-70, most of them), one eye barred 116 -> 108 of 127."""
+    states = eye_states(gray, views.face, cfg)
+    seen = sum(s.visible for s in states)
+    if seen and views.doubt is not None:
+        seen = min(seen, sum(s.visible for s in eye_states(gray, views.doubt, cfg)))
+    return states, seen
 
 
 @dataclass(frozen=True)
@@ -296,20 +313,20 @@ def detect_eyes(page: Page, ctx: PageContext) -> list[Finding]:
         return []
     cfg = ctx.config_for("faces", FaceConfig)
     out = []
-    for upright, face, box in faces_on_page(page.image, cfg):
+    for upright, views, box in faces_on_page(page.image, cfg):
+        face = views.face
         if face.eye_distance < cfg.small_eye_px:
             continue  # too small to judge either way
         small = face.eye_distance < cfg.min_eye_px
         judged = cfg.model_copy(update={"model_open": cfg.small_face_open}) if small else cfg
-        states = eye_states(cv2.cvtColor(upright, cv2.COLOR_BGR2GRAY), face, judged)
-        open_eyes = [s for s in states if s.visible]
-        if small and len(open_eyes) < 2:
+        states, seen = open_eyes(cv2.cvtColor(upright, cv2.COLOR_BGR2GRAY), views, judged)
+        if small and seen < 2:
             continue  # a small face counts only when both its eyes are plainly open
-        if open_eyes:
+        if seen:
             out.append(
                 page.finding(
                     FindingCode.UNMASKED_EYES,
-                    f"照片眼部未遮盖（{len(open_eyes)}只眼睛可见），请使用遮盖工具遮盖双眼",
+                    f"照片眼部未遮盖（{seen}只眼睛可见），请使用遮盖工具遮盖双眼",
                     bbox=box,
                     evidence={"face_score": round(face.confidence, 2), "eyes": [s.reason for s in states], "score": round(face.confidence, 2)},
                 )

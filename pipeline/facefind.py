@@ -209,6 +209,7 @@ REFINE_MIN_CONFIDENCE = 0.5  # the face was already found surely enough; found a
 REFINE_SAME_FACE = 0.5  # box overlap (IoU) by which the face found again is the one found before
 
 
+WHOLE_PHOTO_TILTS_DEG = (30, -30)  # a photo searched whole is searched turned by these too (``faces_any_way_up``)
 TILT_VIEWS_DEG = (-36, -24, -12, 12, 24, 36)  # a face is looked at again turned by each of these
 TILT_FACE_PX = 112  # ... scaled so that its box is this large
 TILT_MIN_GAIN = 0.04  # ... and a turned view replaces the face when the detector is this much surer of it.
@@ -218,24 +219,38 @@ TILT_MIN_GAIN = 0.04  # ... and a turned view replaces the face when the detecto
 # sideways child's face changed (open 129 -> 127 of 130). With a gain of 0.02, upright open faces fell to 124.
 
 
+TILT_DOUBT_DEG = 24  # a view turned this far, as sure as the level one but not surer by TILT_MIN_GAIN, leaves the tilt in doubt
+
+
+@dataclass(frozen=True)
+class TiltViews:
+    sure: float  # how sure the detector is of the face's best view
+    face: Face  # the face with the landmarks of the view taken
+    doubt: Face | None  # the face with the landmarks of a turned view about as sure, when its tilt is in doubt
+
+
 def tilt_corrected(image: np.ndarray, face: Face) -> Face:
-    return tilt_views(image, face)[1]
+    return tilt_views(image, face).face
 
 
-def tilt_views(image: np.ndarray, face: Face) -> tuple[float, Face]:
+def tilt_views(image: np.ndarray, face: Face) -> TiltViews:
     """The face with its landmarks taken from the view in which the detector is surest of it, the
     face's surroundings turned by up to 36 degrees either way. The detector places the landmarks of a
     tilted face as if it were upright (on realdev's faces turned 25 degrees, eye lines came out at
     0-8 degrees): a bar laid along a tilted face's eyes then misses the eyes it judges. The box and
-    confidence stay as found. Returned with how sure the detector is of its best view (the same
-    face found at two turns of the page is taken at the turn it is surest of in any view)."""
+    confidence stay as found. With how sure the detector is of its best view (the same face found
+    at two turns of the page is taken at the turn it is surest of in any view), and, when a view
+    turned ``TILT_DOUBT_DEG`` or more is as sure as the level one without being surer by
+    ``TILT_MIN_GAIN``, the face as that view places it: which of the two is right is in doubt."""
     views = [(a, _view(image, face, a)) for a in (0, *TILT_VIEWS_DEG)]
     level = next((f for a, f in views if a == 0 and f is not None), None)
     base = level.confidence if level is not None else face.confidence
     angle, best = max(((a, f) for a, f in views if f is not None), key=lambda v: v[1].confidence, default=(0, None))
     if best is None or angle == 0 or best.confidence < base + TILT_MIN_GAIN:
-        return max(base, best.confidence if best is not None else 0.0), face
-    return best.confidence, replace(face, eyes=best.eyes, nose=best.nose, mouth=best.mouth)
+        far = max((f for a, f in views if f is not None and abs(a) >= TILT_DOUBT_DEG), key=lambda f: f.confidence, default=None)
+        doubt = None if far is None or far.confidence < base else replace(face, eyes=far.eyes, nose=far.nose, mouth=far.mouth)
+        return TiltViews(max(base, best.confidence if best is not None else 0.0), face, doubt)
+    return TiltViews(best.confidence, replace(face, eyes=best.eyes, nose=best.nose, mouth=best.mouth), None)
 
 
 def _view(image: np.ndarray, face: Face, angle: float) -> Face | None:
