@@ -130,16 +130,18 @@ def faces_on_page(image: np.ndarray, cfg: FaceConfig) -> list[tuple[np.ndarray, 
 
 def open_eyes(gray: np.ndarray, views: facefind.TiltViews, cfg: FaceConfig) -> tuple[list[EyeState], int]:
     """The eyes judged where the face's best view places them, and how many are open. When a view
-    turned far is as sure (the face's tilt in doubt), an eye counts open only as many times as it
-    is open where that view places the eyes too. ``bench/calibrate_eyes.py`` (realdev's faces, JPEG
-    95/70/40), before -> after: turned 25 degrees, masked eyes wrongly flagged 219 -> 129 of 933 faces found
-    (dark lenses 36 -> 8, white bars 11 -> 2, thin bars 19 -> 10, blur 21 -> 11, mosaics 27 -> 17),
-    open faces flagged 115 -> 115 of 122, one eye barred 91 -> 85 of 107; upright, masked eyes
-    wrongly flagged 86 -> 73 of 1 243, open faces flagged 127 -> 121 of 130 (small faces of group
-    photos at JPEG 40-70, most of them), one eye barred 116 -> 108 of 127."""
+    turned far is as sure (the face's tilt in doubt), an eye of a face large enough to judge alone
+    counts open only as many times as it is open where that view places the eyes too (a small
+    face already counts only with both eyes plainly open). ``bench/calibrate_eyes.py`` (realdev's
+    faces, JPEG 95/70/40), before -> after: turned 25 degrees, masked eyes wrongly flagged 219 ->
+    164 of 933 faces found (dark lenses 36 -> 21, white bars 11 -> 6, blur 21 -> 12, mosaics 27 ->
+    18), open faces flagged 115 -> 115 of 122, one eye barred 91 -> 89 of 107; upright, masked eyes
+    wrongly flagged 86 -> 79 of 1 243, open faces flagged 127 -> 126 of 130, one eye barred 116 ->
+    109 of 127. Applied to small faces as well, it cut tilted masks to 129 but upright open faces
+    fell to 121 (small faces of group photos at JPEG 40-70)."""
     states = eye_states(gray, views.face, cfg)
     seen = sum(s.visible for s in states)
-    if seen and views.doubt is not None:
+    if seen and views.doubt is not None and views.face.eye_distance >= cfg.min_eye_px:
         seen = min(seen, sum(s.visible for s in eye_states(gray, views.doubt, cfg)))
     return states, seen
 
