@@ -225,6 +225,9 @@ def realdev() -> Iterator[Case]:
             ch, cw = crop.shape[:2]
             masked = S.mask_box(page, (0.55, 0.7, 0.55 + cw / w, 0.7 + ch / h))
             yield Case(f"{name} seal {k}, masked", "annual_appraisal", masked, set(), ("UNMASKED_SEAL",), applicant={"employer": text or EMPLOYER})
+        # a real document with no seal, uploaded as the employer's: red print, a red table, stamps' absence
+        if "doc" in lab["kind"] and not lab.get("seals"):
+            yield Case(f"{name} as the employer's form, no seal", "annual_appraisal", img, set(), ("UNMASKED_SEAL",))
         # names and organisations on real documents
         for k, person in enumerate(lab.get("names_visible", [])):
             if not _is_han_name(person["text"]):

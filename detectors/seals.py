@@ -89,6 +89,12 @@ class SealConfig(BaseModel):
     lettering_coverage: float = Field(
         0.15, description="share of the text band's angles carrying ink: a ring with no lettering is not a seal; a four-letter name covers ~0.3"
     )
+    min_seal_to_text: float = Field(
+        1.5,
+        description="a seal's smaller diameter is at least this many times the height of the page's text lines (their "
+        "median, with 3 lines read or more): red printed digits on a train ticket (a 0, a 9, a K) fitted as rings measured "
+        "0.48-0.91; realdev's seals 2.3-5.8 (the smallest beside handwritten captions), generated ones 4.2-4.9",
+    )
     min_text_chars: int = Field(4, description="a reading with fewer 汉字 does not name a unit")
     min_text_confidence: float = Field(0.6, description="mean recogniser confidence of a reading that names a unit")
     employer_similarity: float = Field(0.7, description="share of the employer's distinctive characters found in order in the seal text")
@@ -213,7 +219,7 @@ def _red_seals(img: np.ndarray, mask: np.ndarray, cfg: SealConfig, dmin: float, 
                 found.append(seal)
     found += _broken_rings(pieces, near, cfg, dmin, dmax, s, found)
     letters = mask | _faint_red(img, cfg)  # inside a red ring, fainter red strokes are its lettering
-    seals = sorted((f for f in found if _has_lettering(letters, f, cfg)), key=lambda f: -f.axes[0] * f.axes[1] * f.coverage)
+    seals = sorted((f for f in found if _has_lettering(letters, f, cfg) and _red_within(img, f)), key=lambda f: -f.axes[0] * f.axes[1] * f.coverage)
     kept: list[Seal] = []
     for f in seals:  # the largest well-covered ring first; a part of it (inner ring, clump of letters) is not another seal
         if not any(_overlap(f, g) > 0.5 for g in kept):
@@ -285,10 +291,40 @@ def _ellipse_seal(contour: np.ndarray, near: np.ndarray, cfg: SealConfig, dmin: 
     coverage = _ring_coverage(near, (cx, cy), axes, angle)
     if coverage < cfg.ring_coverage:
         return None
-    # a ring has paper outside it; a clump of letters inside a bigger seal has more letters around
-    if _ring_coverage(near, (cx, cy), (axes[0] * 1.15, axes[1] * 1.15), angle, thin=True) > 0.5 * coverage:
+    if _ring_coverage(np.ones(near.shape[:2], np.uint8), (cx, cy), axes, angle, thin=True) < RING_IN_VIEW:
+        return None  # an outline mostly beyond the picture's edges is not a ring it shows
+    # a ring has paper outside it, where the picture shows what is there; a clump of letters inside a bigger seal has
+    # more letters around, and the edge of a red table a photographed ticket lies on has more table
+    if _ring_coverage(near, (cx, cy), (axes[0] * 1.15, axes[1] * 1.15), angle, thin=True, seen=True) > 0.5 * coverage:
         return None
     return Seal((cx, cy), axes, angle, True, s, coverage)
+
+
+RED_WITHIN = 0.25  # red ink inside a seal (its 99th-percentile redness within 0.8 of the ring) is at least this share of
+# the ring's (90th percentile): its lettering is the ring's ink. Realdev's seals measure 0.41-2.9 (faint ones 0.85-2.9), a
+# generated seal half masked passes; an ellipse fitted to the edges of a red table under a photographed ticket 0.16
+
+
+def _red_within(img: np.ndarray, seal: Seal) -> bool:
+    """Red ink inside the ring as well as on it (search-image pixels)."""
+    (cx, cy), (a, b) = seal.center, seal.axes
+    h, w = img.shape[:2]
+    x0, y0, x1, y1 = max(0, int(cx - 1.1 * a)), max(0, int(cy - 1.1 * b)), min(w, int(cx + 1.1 * a) + 1), min(h, int(cy + 1.1 * b) + 1)
+    if x1 <= x0 or y1 <= y0:
+        return False
+    yy, xx = np.mgrid[y0:y1, x0:x1]
+    ca, sa = np.cos(np.radians(seal.angle)), np.sin(np.radians(seal.angle))
+    u, v = ((xx - cx) * ca + (yy - cy) * sa) / max(a, 1.0), (-(xx - cx) * sa + (yy - cy) * ca) / max(b, 1.0)
+    q = u * u + v * v
+    rd = redness(img[y0:y1, x0:x1])
+    inside, ring = rd[q <= 0.8**2], rd[(q > 0.9**2) & (q < 1.08**2)]
+    if inside.size < 30 or ring.size < 30:
+        return True  # too small to tell: the other tests decide
+    return float(np.percentile(inside, 99)) >= RED_WITHIN * max(float(np.percentile(ring, 90)), 1.0)
+
+
+RING_IN_VIEW = 0.75  # share of a seal's outline inside the picture: a seal photographed or scanned cut by the edge keeps
+# most of its ring; an ellipse fitted to the edges of a red table a ticket lies on ran half beyond it
 
 
 def _same(a: Seal, b: Seal) -> bool:
@@ -393,15 +429,17 @@ def _grey_ovals(ink: np.ndarray, dmin: float, dmax: float) -> list[tuple[tuple[f
 
 
 def _ring_coverage(
-    mask: np.ndarray, center: tuple[float, float], axes: tuple[float, float], angle: float, thin: bool = False
+    mask: np.ndarray, center: tuple[float, float], axes: tuple[float, float], angle: float, thin: bool = False, seen: bool = False
 ) -> float:
-    """Share of points along the ellipse with ink within a few pixels of the outline."""
+    """Share of points along the ellipse with ink within a few pixels of the outline; ``seen``: of
+    the points inside the image only (what lies beyond its edge is neither ink nor paper)."""
     band = 1 if thin else max(2, int(0.06 * max(axes)))
-    return float(_coverages(mask, np.array([center[0]]), np.array([center[1]]), np.array([axes[0]]), np.array([axes[1]]), angle, band)[0])
+    c = np.array([center[0]]), np.array([center[1]]), np.array([axes[0]]), np.array([axes[1]])
+    return float(_coverages(mask, *c, angle, band, seen)[0])
 
 
 def _coverages(
-    mask: np.ndarray, cx: np.ndarray, cy: np.ndarray, a: np.ndarray, b: np.ndarray, angle: float, band: int
+    mask: np.ndarray, cx: np.ndarray, cy: np.ndarray, a: np.ndarray, b: np.ndarray, angle: float, band: int, seen: bool = False
 ) -> np.ndarray:
     """``_ring_coverage`` of many ellipses of one angle at once (centres and semi-axes as arrays):
     180 points along each, ink within ``band`` px of the outline across it."""
@@ -415,6 +453,8 @@ def _coverages(
     inside = (x >= 0) & (x < w) & (y >= 0) & (y < h)
     hit = np.zeros(x.shape, bool)
     hit[inside] = mask[y[inside], x[inside]] > 0
+    if seen:
+        return hit.any(axis=2).sum(axis=1) / np.maximum(inside.any(axis=2).sum(axis=1), 1)
     return hit.any(axis=2).mean(axis=1)
 
 
@@ -1008,7 +1048,10 @@ def detect(page: Page, ctx: PageContext) -> list[Finding]:
     cfg = ctx.config_for("seals", SealConfig)
     out = []
     found, squares = find_marks(page.image, cfg)
+    text_px = _text_height(page)
     for seal in found:
+        if text_px is not None and 2 * min(seal.on_page()[1]) < cfg.min_seal_to_text * text_px:
+            continue  # a ring no larger than the page's letters is a letter (a red 0 or 9), not a seal
         reading = read_ring(page.image, seal, ctx.ocr) if ctx.ocr is not None else SealReading("", 0.0, 0.0)
         legible = readable(reading, cfg)
         employer = any(
@@ -1038,6 +1081,12 @@ def detect(page: Page, ctx: PageContext) -> list[Finding]:
             )
         )
     return out + _name_seals(page, ctx, squares)
+
+
+def _text_height(page: Page) -> float | None:
+    """The median height (page pixels) of the page's text lines; None with fewer than three read."""
+    heights = [(ln.bbox[3] - ln.bbox[1]) * page.image.shape[0] for ln in page.lines if ln.text]
+    return float(np.median(heights)) if len(heights) >= 3 else None
 
 
 def _name_seals(page: Page, ctx: PageContext, squares: list[tuple[int, int, int, int]]) -> list[Finding]:

@@ -30,10 +30,10 @@ def real(name: str) -> np.ndarray:
     return img
 
 
-def seal_findings(img, slot, context, engines, employer):
+def seal_findings(img, slot, context, engines, employer, lines=()):
     ctx = context(slot, Track.review)
     ctx = replace(ctx, manifest=ctx.manifest.model_copy(update={"applicant": ctx.manifest.applicant.model_copy(update={"employer": employer})}), ocr=engines.ocr)
-    return seals.detect(Page(slot=slot, file="f.jpg", number=1, image=img, lines=()), ctx)
+    return seals.detect(Page(slot=slot, file="f.jpg", number=1, image=img, lines=tuple(lines)), ctx)
 
 
 FORM = S.render_html(S.appraisal_html(S.Person(name="████", employer="██████")), dpi=150)
@@ -86,6 +86,23 @@ def test_a_circle_without_lettering_is_not_a_seal(context, engines):
     pts = np.array([[800 + 40 * np.cos(a), 1300 + 40 * np.sin(a)] for a in np.linspace(-np.pi / 2, 1.5 * np.pi, 6)[:-1]], np.int32)
     cv2.fillPoly(page, [pts[[0, 2, 4, 1, 3]]], (30, 30, 30))
     assert seal_findings(page, Slot.annual_appraisal, context, engines, "乌鲁木齐市第十中学") == []
+
+
+@pytest.mark.parametrize("quality", [None, 75])
+def test_a_photographed_ticket_has_no_seal(context, engines, quality):
+    """A train ticket on a red wooden table: its red serial number (K051971) fits rings with ink
+    inside them, no larger than the ticket's own letters, and the table's edges fit ellipses with no
+    red inside; as an employer's upload it has no seal, as taken or saved again as JPEG."""
+    img = real("doc_train_ticket") if quality is None else S.jpeg(real("doc_train_ticket"), quality)
+    lines = [ln for ln in engines.ocr.read(img) if ln.text]
+    assert len(lines) >= 3
+    assert seals.find_seals(img, seals.SealConfig())  # the digits do fit rings
+    assert seal_findings(img, Slot.annual_appraisal, context, engines, "乌鲁木齐市第十中学", lines) == []
+    # a real seal on a page of print is kept: the Tianjin invoice's seller seal, read with the invoice's lines
+    invoice = real("doc_invoice_e_tianjin")
+    lines = [ln for ln in engines.ocr.read(invoice) if ln.text]
+    found = seal_findings(invoice, Slot.annual_appraisal, context, engines, "天津瑞佳讯贸易有限公司", lines)
+    assert any("瑞佳讯贸易" in f.evidence["text"] for f in found), [f.evidence for f in found]
 
 
 @pytest.mark.parametrize("i", [1, 9, 13, 15, 20])
