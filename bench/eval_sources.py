@@ -228,6 +228,8 @@ def realdev() -> Iterator[Case]:
         # a real document with no seal, uploaded as the employer's: red print, a red table, stamps' absence
         if "doc" in lab["kind"] and not lab.get("seals"):
             yield Case(f"{name} as the employer's form, no seal", "annual_appraisal", img, set(), ("UNMASKED_SEAL",))
+        if "doc" in lab["kind"]:  # a real document that is no application material, uploaded as the diploma
+            yield Case(f"{name} as the diploma", "diploma", img, {"WRONG_DOCUMENT"}, ("WRONG_DOCUMENT",), track="initial_junior")
         # names and organisations on real documents
         for k, person in enumerate(lab.get("names_visible", [])):
             if not _is_han_name(person["text"]):

@@ -91,6 +91,20 @@ def test_wrong_document_when_no_text_at_all():
     assert "WRONG_DOCUMENT" in codes(run(materials.check, m, [text_file("diploma", "d.jpg", [])]))
 
 
+def test_a_document_that_is_no_material_at_all_is_the_wrong_document():
+    """A train ticket uploaded as the diploma: plenty of text read surely, not one word of any material."""
+    m = manifest("review", {"diploma": ["d.jpg"]})
+    ticket = ["K051971", "南丰站 D6502 南昌站", "Nanfeng Nanchang", "2018年04月19日10:51开 07车12B号", "¥53.0元 网折 二等座",
+              "限乘当日当次车 始发改签", "买票请到12306 发货请到95306", "中国铁路祝您旅途愉快", "33406311030420K051971 南丰售"]
+    found = run(materials.check, m, [text_file("diploma", "d.jpg", ticket)]).findings
+    assert [f.code.value for f in found if f.file == "d.jpg"] == ["WRONG_DOCUMENT"]
+    # a summary in another wording (述职报告) in its own slot is not; nor a short note with no material's words
+    m = manifest("review", {"work_summary": ["s.jpg"]})
+    summary = ["述职报告", "一年来，在单位领导的带领下，认真完成各项教学任务，积极参加教研活动，所带班级成绩稳步提升，", "得到学生家长和同事的认可。今后将继续努力。"]
+    assert "WRONG_DOCUMENT" not in codes(run(materials.check, m, [text_file("work_summary", "s.jpg", summary)]))
+    assert "WRONG_DOCUMENT" not in codes(run(materials.check, manifest("review", {"diploma": ["d.jpg"]}), [text_file("diploma", "d.jpg", ticket[:2])]))
+
+
 def test_a_document_in_the_photo_slot_is_wrong_but_a_photo_is_not():
     m = manifest("review", {"photo": ["p.jpg"]})
     doc = text_file("photo", "p.jpg", ["毕业证书", "学生张三于2012年9月至2016年7月在本校学习，修完全部课程，准予毕业。"])
