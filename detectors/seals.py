@@ -1084,8 +1084,10 @@ def detect(page: Page, ctx: PageContext) -> list[Finding]:
 
 
 def _text_height(page: Page) -> float | None:
-    """The median height (page pixels) of the page's text lines; None with fewer than three read."""
-    heights = [(ln.bbox[3] - ln.bbox[1]) * page.image.shape[0] for ln in page.lines if ln.text]
+    """The median height (page pixels) of the page's text lines, a vertical line's by its width; None
+    with fewer than three read."""
+    h, w = page.image.shape[:2]
+    heights = [min((ln.bbox[3] - ln.bbox[1]) * h, (ln.bbox[2] - ln.bbox[0]) * w) for ln in page.lines if ln.text]
     return float(np.median(heights)) if len(heights) >= 3 else None
 
 

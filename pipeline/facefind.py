@@ -125,8 +125,9 @@ def faces_any_way_up(
 
     A photo searched whole is also searched turned by each of ``tilts`` (degrees): a face tilted
     past the detector's reach (two of realdev's portraits turned 25 degrees, and faces cut by a
-    selfie's frame) is found there, where no face was found at a right angle. Its landmarks are those of the level view when the detector is surer of that by
-    ``TILT_MIN_GAIN``: a barred upright face was found turned, its eyes guessed on the cheeks."""
+    selfie's frame) is found there, where no face was found at a right angle. Its landmarks are
+    those of the level view when the detector is surer of that by ``TILT_MIN_GAIN``: a barred
+    upright face was found turned, its eyes guessed on the cheeks."""
     small, s = _scaled(image, side_px)
     regions = picture_regions(image)
     hs, ws = small.shape[:2]
