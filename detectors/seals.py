@@ -256,10 +256,15 @@ def _broken_rings(contours: tuple, near: np.ndarray, cfg: SealConfig, dmin: floa
 
 def _inside(seal: Seal, point: tuple[float, float]) -> bool:
     """Whether a point (search-image pixels) lies within the seal's ellipse, a little grown."""
+    return bool(_radius2(seal, point[0], point[1]) <= 1.1**2)
+
+
+def _radius2(seal: Seal, x: np.ndarray | float, y: np.ndarray | float) -> np.ndarray:
+    """Squared elliptical radius of points (search-image pixels) about the seal: 1 on its outline."""
     ca, sa = np.cos(np.radians(seal.angle)), np.sin(np.radians(seal.angle))
-    dx, dy = point[0] - seal.center[0], point[1] - seal.center[1]
+    dx, dy = np.asarray(x, float) - seal.center[0], np.asarray(y, float) - seal.center[1]
     u, v = (dx * ca + dy * sa) / max(seal.axes[0], 1.0), (-dx * sa + dy * ca) / max(seal.axes[1], 1.0)
-    return u * u + v * v <= 1.1**2
+    return u * u + v * v
 
 
 def _overlap(a: Seal, b: Seal) -> float:
@@ -291,7 +296,7 @@ def _ellipse_seal(contour: np.ndarray, near: np.ndarray, cfg: SealConfig, dmin: 
     coverage = _ring_coverage(near, (cx, cy), axes, angle)
     if coverage < cfg.ring_coverage:
         return None
-    if _ring_coverage(np.ones(near.shape[:2], np.uint8), (cx, cy), axes, angle, thin=True) < RING_IN_VIEW:
+    if _in_view(near.shape, (cx, cy), axes, angle) < RING_IN_VIEW:
         return None  # an outline mostly beyond the picture's edges is not a ring it shows
     # a ring has paper outside it, where the picture shows what is there; a clump of letters inside a bigger seal has
     # more letters around, and the edge of a red table a photographed ticket lies on has more table
@@ -313,9 +318,7 @@ def _red_within(img: np.ndarray, seal: Seal) -> bool:
     if x1 <= x0 or y1 <= y0:
         return False
     yy, xx = np.mgrid[y0:y1, x0:x1]
-    ca, sa = np.cos(np.radians(seal.angle)), np.sin(np.radians(seal.angle))
-    u, v = ((xx - cx) * ca + (yy - cy) * sa) / max(a, 1.0), (-(xx - cx) * sa + (yy - cy) * ca) / max(b, 1.0)
-    q = u * u + v * v
+    q = _radius2(seal, xx, yy)
     rd = redness(img[y0:y1, x0:x1])
     inside, ring = rd[q <= 0.8**2], rd[(q > 0.9**2) & (q < 1.08**2)]
     if inside.size < 30 or ring.size < 30:
@@ -436,6 +439,16 @@ def _ring_coverage(
     band = 1 if thin else max(2, int(0.06 * max(axes)))
     c = np.array([center[0]]), np.array([center[1]]), np.array([axes[0]]), np.array([axes[1]])
     return float(_coverages(mask, *c, angle, band, seen)[0])
+
+
+def _in_view(shape: tuple[int, ...], center: tuple[float, float], axes: tuple[float, float], angle: float) -> float:
+    """Share of the ellipse's outline (180 points, as ``_coverages`` samples it) inside an image of ``shape``."""
+    t = np.linspace(0, 2 * np.pi, 180, endpoint=False)
+    ca, sa = np.cos(np.radians(angle)), np.sin(np.radians(angle))
+    x = np.rint(center[0] + axes[0] * np.cos(t) * ca - axes[1] * np.sin(t) * sa)
+    y = np.rint(center[1] + axes[0] * np.cos(t) * sa + axes[1] * np.sin(t) * ca)
+    h, w = shape[:2]
+    return float(((x >= 0) & (x < w) & (y >= 0) & (y < h)).mean())
 
 
 def _coverages(
