@@ -11,7 +11,8 @@ from pipeline.rules import Notice
 from pipeline.context import FileResult
 
 _MIN_TEXT_CHARS = 5  # fewer readable characters on every page: not a document at all
-_FOREIGN_TEXT_CHARS = 60  # this much text read surely (>= 0.8) without one word of any material: no application material
+_FOREIGN_TEXT_CHARS = 60  # this much text read surely (>= 0.8), no material's title and at most one of their words
+_FOREIGN_WORDS = 1  # ... a vehicle invoice's 合格证号 holds an appraisal's 合格; a material's body holds two or more
 
 
 def check(m: Manifest, notice: Notice, files: list[FileResult]) -> CheckResult:
@@ -57,9 +58,9 @@ def wrong_document(fr: FileResult, notice: Notice) -> Finding | None:
     first = fr.pages[0].lines
     kind = classify(first if sum(len(ln.text) for ln in first) >= _MIN_TEXT_CHARS else lines)
     whole = classify(lines)
-    if whole.type is None and sum(len(ln.text) for ln in lines if ln.confidence >= 0.8) >= _FOREIGN_TEXT_CHARS:
-        # a train ticket or an invoice: plenty of text, and not a word any material of an application uses
-        return _wrong(fr, f"{expected}栏上传的文件不是申报材料（未见任何申报材料的字样），不像是{expected}", None, 0.6, notice)
+    if not whole.titled and whole.hits <= _FOREIGN_WORDS and sum(len(ln.text) for ln in lines if ln.confidence >= 0.8) >= _FOREIGN_TEXT_CHARS:
+        # a train ticket or an invoice: plenty of text, and hardly a word any material of an application uses
+        return _wrong(fr, f"{expected}栏上传的文件不是申报材料（未见申报材料的字样），不像是{expected}", None, 0.6, notice)
     # another material's title words, and none of this slot's own: the upload is that other material
     if kind.type is None or kind.type == slot or kind.type not in kind.titled or slot in whole.titled:
         return None

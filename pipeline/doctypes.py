@@ -41,6 +41,7 @@ class Classification:
     score: float
     scores: dict[Slot, float]
     titled: frozenset[Slot] = frozenset()  # types whose title words (strong keywords) appear
+    hits: int = 0  # keywords found, of every type
 
     def score_of(self, slot: Slot) -> float:
         return self.scores.get(slot, 0.0)
@@ -58,12 +59,14 @@ def classify(lines: Sequence[TextLine], types: dict[Slot, Keywords] | None = Non
     all_words = {w for k in types.values() for w in (*k.strong, *k.weak)}
     scores: dict[Slot, float] = {}
     titled: set[Slot] = set()
+    hits = 0
     for slot, kw in types.items():
         s = 0.0
         for weight, words in ((STRONG, kw.strong), (WEAK, kw.weak)):
             for w in words:
                 if w in body and not _only_inside_longer(w, body, all_words):
                     s += weight * (TITLE_BONUS if w in title else 1.0)
+                    hits += 1
                     if weight == STRONG:
                         titled.add(slot)
         if s:
@@ -71,7 +74,7 @@ def classify(lines: Sequence[TextLine], types: dict[Slot, Keywords] | None = Non
     if not scores:
         return Classification(None, 0.0, {})
     best = max(scores, key=scores.get)
-    return Classification(best, scores[best], scores, frozenset(titled))
+    return Classification(best, scores[best], scores, frozenset(titled), hits)
 
 
 def _only_inside_longer(word: str, text: str, vocabulary: set[str]) -> bool:

@@ -105,6 +105,19 @@ def test_a_document_that_is_no_material_at_all_is_the_wrong_document():
     assert "WRONG_DOCUMENT" not in codes(run(materials.check, manifest("review", {"diploma": ["d.jpg"]}), [text_file("diploma", "d.jpg", ticket[:2])]))
 
 
+def test_an_invoice_holding_one_word_of_a_material_is_still_the_wrong_document():
+    """A vehicle invoice's 合格证号 holds an appraisal's 合格; one such word among plenty of text is no
+    material. A diploma whose title was not read still says two of its words (修完, 准予毕业)."""
+    m = manifest("review", {"diploma": ["d.jpg"]})
+    invoice = ["机动车销售统一发票", "机打代码 机打号码 机器编号 税控码", "购买方名称及身份证号码/组织机构代码", "车辆类型 轿车 厂牌型号 大众牌FV7140FAMBG",
+               "产地 成都市 合格证号 进口证明书号 商检单号", "发动机号码 车辆识别代号/车架号码 价税合计", "销货单位名称 纳税人识别号 开户银行 账号"]
+    found = run(materials.check, m, [text_file("diploma", "d.jpg", invoice)]).findings
+    assert [f.code.value for f in found if f.file == "d.jpg"] == ["WRONG_DOCUMENT"]
+    untitled = ["学生张三，性别男，一九九二年五月生，于二〇一二年九月至二〇一六年七月在本校计算机科学与技术专业四年制本科学习，",
+                "修完教学计划规定的全部课程，成绩合格，准予毕业。", "新疆大学 校长 二〇一六年七月一日 证书编号 107551201605000123"]
+    assert "WRONG_DOCUMENT" not in codes(run(materials.check, m, [text_file("diploma", "d.jpg", untitled)]))
+
+
 def test_a_document_in_the_photo_slot_is_wrong_but_a_photo_is_not():
     m = manifest("review", {"photo": ["p.jpg"]})
     doc = text_file("photo", "p.jpg", ["毕业证书", "学生张三于2012年9月至2016年7月在本校学习，修完全部课程，准予毕业。"])
