@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import sys
 import threading
 from functools import lru_cache
 from importlib.metadata import version
@@ -111,6 +112,7 @@ class RapidOcrEngine:
             params |= {"Det.limit_type": "max", "Det.limit_side_len": options.det_side_px}
         if options.backend == "openvino":
             try:
+                _without_model_converter()
                 import openvino  # noqa: F401
             except ImportError as exc:
                 raise EngineError(f"OCR backend openvino is not installed: {exc}") from None
@@ -242,6 +244,14 @@ def _load(name: str, threads: int, options: OcrOptions) -> OcrEngine:
         raise EngineError(f"unknown OCR engine {name!r}; available: {', '.join(ENGINES)}") from None
     log.info("loading OCR engine %s (%s)", name, options.backend)
     return factory(threads=threads, options=options)
+
+
+def _without_model_converter() -> None:
+    """Import OpenVINO's runtime without its model converter (``openvino.tools.ovc``): importing that
+    sends a usage event to Google Analytics and writes ``~/intel`` on every start. Nothing here
+    converts a model; ``openvino`` imports the converter only if it can (an ``ImportError`` is
+    passed over), and a module entry of ``None`` makes that import fail."""
+    sys.modules.setdefault("openvino.tools.ovc", None)  # type: ignore[arg-type]
 
 
 def get_engine(name: str = "rapidocr", threads: int = 0, options: OcrOptions | None = None) -> OcrEngine:

@@ -144,3 +144,27 @@ def test_a_missing_backend_is_one_clear_error(monkeypatch):
     monkeypatch.setattr(builtins, "__import__", no_openvino)
     with pytest.raises(EngineError, match="openvino"):
         RapidOcrEngine(options=OcrOptions(backend="openvino", rec_batch=7))
+
+
+def test_the_openvino_backend_starts_without_usage_reporting(tmp_path):
+    """Importing OpenVINO's model converter sends a usage event and writes ``~/intel``: the engine
+    starts, and reads a page, without it (run in a fresh interpreter with its own home folder)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from pipeline.ocr import OcrOptions, RapidOcrEngine\n"
+        "from samples import generate as S\n"
+        "engine = RapidOcrEngine(options=OcrOptions(backend='openvino'))\n"
+        "lines = engine.read(S.render_html('<h1>毕业证书</h1>', dpi=100))\n"
+        "print(''.join(line.text for line in lines))\n"
+        "print(sorted(m for m, mod in sys.modules.items() if mod and ('telemetry' in m or m.startswith('openvino.tools'))))\n"
+    )
+    env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path(__file__).parents[1])}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    text, modules = done.stdout.splitlines()[-2:]
+    assert "毕业证书" in text
+    assert modules == "[]"
+    assert not (tmp_path / "intel").exists()
