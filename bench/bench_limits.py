@@ -8,7 +8,11 @@ through the Prefect flow as well. The cases:
 - a 2,000-page PDF, every page a scanned A4 sheet (one image, drawn on every page);
 - a 400-frame TIFF of A4 scans;
 - a packet of 5,000 one-page files;
-- a 50 MB manifest.
+- a 50 MB manifest;
+- a TIFF of 100,000 one-pixel frames (10 MB);
+- a 16-bit grey PNG of 120 Mpx and a 1-bit TIFF of 120 Mpx (a few hundred KB each);
+- a 40 KB PDF whose one page's drawing instructions inflate to 40 MB;
+- a truncated JPEG.
 
     python bench/bench_limits.py [--flow] [--only NAME ...]
 """
@@ -20,6 +24,7 @@ import io
 import json
 import os
 import re
+import struct
 import subprocess
 import sys
 import tempfile
@@ -83,12 +88,63 @@ def manifest_50mb(root: Path) -> Path:
     return manifest.parent
 
 
+def tiff_100k_frames(root: Path) -> Path:
+    """Written by hand: Pillow's own writer takes minutes on this many frames. Every frame is one
+    white grey pixel, all pointing at the same byte."""
+    n, entries = 100_000, 7
+    ifd_size = 2 + 12 * entries + 4
+    pixel = 8
+    out = bytearray(b"II*\x00" + struct.pack("<I", 16) + b"\xff" + b"\x00" * 7)
+    for i in range(n):
+        at = 16 + i * ifd_size
+        nxt = at + ifd_size if i < n - 1 else 0
+        tags = [(256, 3, 1), (257, 3, 1), (258, 3, 8), (262, 3, 1), (273, 4, pixel), (278, 3, 1), (279, 4, 1)]
+        out += struct.pack("<H", entries) + b"".join(struct.pack("<HHII", t, k, 1, v) for t, k, v in tags) + struct.pack("<I", nxt)
+    return _packet(root, "ce_certificate", "ce.tif", bytes(out))
+
+
+def _large_scan() -> np.ndarray:
+    """A 12,600 x 9,500 page (120 Mpx, just under the pixel limit): a 150-DPI appraisal drawn large."""
+    page = S.render_html(S.appraisal_html(S.Person(), 2024), dpi=150)[:, :, 0]
+    return np.asarray(Image.fromarray(page).resize((9_500, 12_600), Image.Resampling.NEAREST))
+
+
+def png_16bit_120mpx(root: Path) -> Path:
+    buf = io.BytesIO()
+    Image.fromarray(_large_scan().astype(np.uint16) * 257).save(buf, format="PNG")
+    return _packet(root, "annual_appraisal", "appraisal.png", buf.getvalue())
+
+
+def tiff_1bit_120mpx(root: Path) -> Path:
+    buf = io.BytesIO()
+    Image.fromarray(_large_scan() > 128).save(buf, format="TIFF", compression="group4", dpi=(600, 600))
+    return _packet(root, "annual_appraisal", "appraisal.tif", buf.getvalue())
+
+
+def pdf_inflating_40mb(root: Path) -> Path:
+    doc = pymupdf.open(stream=S.html_pdf([S.work_summary_html(S.Person())]), filetype="pdf")
+    doc.subset_fonts()
+    xref = doc[0].get_contents()[0]
+    doc.update_stream(xref, doc.xref_stream(xref) + b"\n" + b"q Q " * (10 * 2**20))
+    return _packet(root, "work_summary", "summary.pdf", doc.tobytes(garbage=3, deflate=True))
+
+
+def truncated_jpeg(root: Path) -> Path:
+    data = S.encode_image(S.render_html(S.diploma_html(), dpi=150), "jpeg")
+    return _packet(root, "diploma", "diploma.jpg", data[: len(data) // 3])
+
+
 CASES = {
     "page-1e6-pt": huge_page,
     "pdf-2000-pages": pdf_2000_pages,
     "tiff-400-frames": tiff_400_frames,
     "packet-5000-files": files_5000,
     "manifest-50MB": manifest_50mb,
+    "tiff-100k-frames": tiff_100k_frames,
+    "png-16bit-120Mpx": png_16bit_120mpx,
+    "tiff-1bit-120Mpx": tiff_1bit_120mpx,
+    "pdf-inflating-40MB": pdf_inflating_40mb,
+    "truncated-jpeg": truncated_jpeg,
 }
 HEAVY = ("pdf-2000-pages", "tiff-400-frames")
 

@@ -15,6 +15,7 @@ import hashlib
 import io
 import logging
 import threading
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
@@ -108,6 +109,12 @@ class ReadLimits(BaseModel):
         14_400, description="PDF page side in points (200 in, the PDF format's own limit; A0 is 3,370)"
     )
     render_dpi: float = Field(200, description="PDF pages are rendered at most at this resolution")
+    max_text_layer_bytes: int = Field(
+        4 * 2**20,
+        description="a PDF page whose drawing instructions, decompressed, are larger has its text read by OCR, not from its "
+        "text layer: pdfplumber parses ~0.5 MB a second (a 41 KB file inflating to 40 MB took 83 s); a page of dense "
+        "text is ~100 kB",
+    )
     max_side_px: int = Field(2400, description="long side of the working image; OCR reads ~2000 px anyway")
     page_seconds: float = Field(120, description="time budget of one page in the flow (a page takes ~2 s)")
     packet_seconds: float = Field(
@@ -240,9 +247,12 @@ class Document:
             raise UnreadableFileError("图像尺寸为零", f"{w}x{h}")
         self._image = img
         try:
-            return getattr(img, "n_frames", 1) or 1
+            frames = _frame_count(img, MAX_FRAMES)
         except Exception as exc:  # a TIFF whose frame chain is broken
             raise UnreadableFileError("图像文件已损坏", str(exc)) from None
+        if frames > MAX_FRAMES:
+            raise UnreadableFileError("图像页数过多", f"more than {MAX_FRAMES} frames")
+        return frames
 
     # -- pages
 
@@ -261,28 +271,28 @@ class Document:
             img = self._image
             assert img is not None
             try:
-                if number > 1 or getattr(img, "n_frames", 1) > 1:
+                if number > 1 or self.page_count > 1:
                     img.seek(number - 1)
                 frame = img
                 w, h = frame.size
                 if w * h > self.limits.max_image_pixels:
-                    raise UnreadableFileError("图像尺寸过大", f"page {number}: {w}x{h} pixels")
+                    raise BadPageError("图像尺寸过大", f"page {number}: {w}x{h} pixels")
                 target = self.limits.max_side_px
                 if frame.format == "JPEG" and max(w, h) > 2 * target:
                     frame.draft("RGB", (w * target // max(w, h), h * target // max(w, h)))
                 frame.load()
                 orig_w, orig_h = _oriented_size(img, w, h)
                 frame = ImageOps.exif_transpose(frame)
-                rgb = _to_rgb(frame)
+                rgb = _to_rgb(frame, max(1, max(frame.size) // target))
                 dpi = _plausible_dpi(img.info.get("dpi"))
-                if getattr(img, "n_frames", 1) == 1:
+                if self.page_count == 1:
                     # the decoded pixels are not kept with the document (a 12-Mpx photo is 36 MB; an opened
                     # document may wait in the cache): the next decode opens the bytes again
                     self._image = Image.open(io.BytesIO(self.data))
-            except UnreadableFileError:
+            except (UnreadableFileError, MemoryError):
                 raise
-            except Exception as exc:  # truncated data, bad TIFF tags, ...
-                raise UnreadableFileError("图像文件已损坏", f"page {number}: {exc}") from None
+            except Exception as exc:  # truncated data, bad TIFF tags, ...: the file's fault
+                raise BadPageError("图像文件已损坏", f"page {number}: {exc}") from None
             except BaseException:  # a time-out ended this page mid-seek: the next page starts from a fresh image
                 self._image = Image.open(io.BytesIO(self.data))
                 raise
@@ -302,7 +312,7 @@ class Document:
                 page = doc[number - 1]
                 rect = page.rect
                 if rect.width < 1 or rect.height < 1:
-                    raise UnreadableFileError("PDF页面尺寸无效", f"page {number}: {rect}")
+                    raise BadPageError("PDF页面尺寸无效", f"page {number}: {rect}")
                 if max(rect.width, rect.height) > limits.max_page_pt:
                     raise BadPageError(
                         "PDF页面尺寸异常",
@@ -320,15 +330,20 @@ class Document:
                 arr = np.frombuffer(pix.samples, np.uint8).reshape(pix.h, pix.w, 3)[:, :, ::-1].copy()
                 del pix
                 raster_fraction, image_dpi = _raster_cover(page, images)
+                too_long = _instructions_over(doc, page, limits.max_text_layer_bytes)
                 repaired = doc.is_repaired
-            except UnreadableFileError:
+            except (UnreadableFileError, MemoryError):
                 raise
-            except Exception as exc:
-                raise UnreadableFileError("PDF页面无法渲染", f"page {number}: {exc}") from None
+            except Exception as exc:  # MuPDF gave up on this page's objects: the file's fault
+                raise BadPageError("PDF页面无法渲染", f"page {number}: {exc}") from None
         if repaired:  # damage found only now, on this page's objects
             raise BadPageError("PDF文件已损坏（结构错误），本页内容可能缺失", _first_lines(warnings) or "repaired while rendering")
         blank = bool((arr == arr[0, 0]).all())  # one colour: nothing was drawn
-        words = self._text_layer(number)
+        if too_long:
+            log.info("page %d: over %d bytes of drawing instructions, text layer not parsed", number, limits.max_text_layer_bytes)
+            words: tuple[TextLine, ...] = ()
+        else:
+            words = self._text_layer(number)
         # text large enough to leave ink at this zoom (a word a few points high on a huge page draws nothing)
         drawable = [w for w in words if (w.bbox[3] - w.bbox[1]) * arr.shape[0] >= 4]
         if blank and (warnings or drawable):  # the file says there is content; none of it could be drawn
@@ -382,18 +397,73 @@ class Document:
         return tuple(lines)
 
 
+def _instructions_over(doc: pymupdf.Document, page: pymupdf.Page, cap: int) -> bool:
+    """Whether a page's drawing instructions (its contents and the forms it draws, nested ones
+    included), decompressed, exceed ``cap`` bytes: a deflated stream is inflated only as far as the
+    cap (a 1 MB stream may inflate to 1 GB)."""
+    total = 0
+    for xref in dict.fromkeys([*page.get_contents(), *(x[0] for x in page.get_xobjects())]):
+        kind, name = doc.xref_get_key(xref, "Filter")
+        if kind == "null":
+            total += len(doc.xref_stream_raw(xref) or b"")
+        elif name == "/FlateDecode":
+            try:
+                total += len(zlib.decompressobj().decompress(doc.xref_stream_raw(xref) or b"", cap + 1 - total))
+            except zlib.error:
+                continue  # MuPDF reads what it can of a damaged stream; so does the text layer's parse
+        else:
+            total += len(doc.xref_stream(xref) or b"")  # other filters (chains, LZW): rare, decoded by MuPDF
+        if total > cap:
+            return True
+    return False
+
+
+MAX_FRAMES = 1000
+"""Frames an image file may hold (a PDF's pages are counted from its page tree at no cost). Pillow
+walks a TIFF's frame chain one frame at a time, in time growing with the square of the count: a
+10 MB file of 100,000 one-pixel frames took 67 s to count."""
+
+
+def _frame_count(img: Image.Image, cap: int) -> int:
+    """An image's frames, counted up to ``cap + 1``."""
+    if img.format != "TIFF":
+        return getattr(img, "n_frames", 1) or 1
+    n = 1
+    try:
+        while n <= cap:
+            img.seek(n)
+            n += 1
+    except EOFError:
+        pass
+    img.seek(0)
+    return n
+
+
 def _first_lines(warnings: str, n: int = 3) -> str:
     """MuPDF's own words, as evidence: its first few warning lines."""
     return "; ".join(line.strip() for line in warnings.splitlines()[:n] if line.strip())
 
 
-def _to_rgb(img: Image.Image) -> Image.Image:
+def _to_rgb(img: Image.Image, reduce: int = 1) -> Image.Image:
+    """The decoded image as 8-bit RGB on white, made ``reduce`` times smaller first when it is larger
+    than the working size needs: a 16-bit or 1-bit scan of 100 Mpx is not copied at full size as
+    RGB or as floats (a 255 KB 16-bit PNG once took 1.7 GB on its way to a 2,400-px page)."""
+    if img.mode.startswith("I;16"):
+        if reduce > 1:  # averaged in its own 2 bytes a pixel (Image.reduce does not take 16-bit images)
+            img = img.resize((max(1, img.width // reduce), max(1, img.height // reduce)), Image.Resampling.BOX)
+        arr = np.asarray(img)
+        hi = float(arr.max()) or 1.0
+        return Image.fromarray((arr * (255.0 / hi)).astype(np.uint8)).convert("RGB")
     if img.mode in ("RGBA", "LA") or (img.mode == "P" and "transparency" in img.info):
-        rgba = img.convert("RGBA")
-        bg = Image.new("RGB", rgba.size, (255, 255, 255))
-        bg.paste(rgba, mask=rgba.getchannel("A"))
+        img = img.convert("RGBA")
+        if reduce > 1:
+            img = img.reduce(reduce)
+        bg = Image.new("RGB", img.size, (255, 255, 255))
+        bg.paste(img, mask=img.getchannel("A"))
         return bg
-    if img.mode in ("I;16", "I;16B", "I;16L", "I"):
+    if reduce > 1:
+        img = (img.convert("L") if img.mode == "1" else img.convert("RGB") if img.mode not in ("L", "RGB", "I", "F", "CMYK") else img).reduce(reduce)
+    if img.mode in ("I", "F"):
         arr = np.asarray(img, dtype=np.float32)
         hi = float(arr.max()) or 1.0
         return Image.fromarray((arr * (255.0 / hi)).astype(np.uint8)).convert("RGB")

@@ -201,3 +201,65 @@ def test_huge_image_is_downscaled_to_the_working_size():
 )
 def test_sniff(data, fmt):
     assert sniff(data) == (FileFormat(fmt) if fmt else None)
+
+
+def test_a_tiff_of_more_frames_than_a_file_may_hold_is_refused_before_they_are_walked():
+    from pipeline.documents import MAX_FRAMES
+
+    frames = [Image.new("L", (1, 1), 255) for _ in range(MAX_FRAMES + 1)]
+    buf = io.BytesIO()
+    frames[0].save(buf, format="TIFF", save_all=True, append_images=frames[1:])
+    with pytest.raises(UnreadableFileError) as exc:
+        Document(buf.getvalue(), "scan.tif", LIMITS)
+    assert "页数过多" in exc.value.reason
+    buf = io.BytesIO()
+    frames[0].save(buf, format="TIFF", save_all=True, append_images=frames[1:MAX_FRAMES])
+    assert Document(buf.getvalue(), "scan.tif", LIMITS).page_count == MAX_FRAMES
+
+
+@pytest.mark.parametrize("mode", ["I;16", "1", "RGBA"])
+def test_deep_bitonal_and_transparent_scans_are_reduced_to_the_working_size(mode):
+    """A large scan is made smaller before it is made 8-bit RGB (never copied at full size as RGB
+    or as floats), and keeps its page: ink where the ink was, paper white."""
+    limits = ReadLimits(max_side_px=600)
+    w, h = 3000, 2400
+    ink = np.zeros((h, w), bool)
+    ink[600:1200, 900:2100] = True  # a block of ink in the page's upper middle
+    if mode == "I;16":
+        img = Image.fromarray(np.where(ink, 1000, 60000).astype(np.uint16))
+    elif mode == "1":
+        img = Image.fromarray(~ink).convert("1")
+    else:  # dark ink on a transparent page: the page is white
+        rgba = np.zeros((h, w, 4), np.uint8)
+        rgba[ink] = (20, 20, 20, 255)
+        img = Image.fromarray(rgba, "RGBA")
+    buf = io.BytesIO()
+    img.save(buf, format="PNG" if mode != "1" else "TIFF")
+    p = Document(buf.getvalue(), "scan.png" if mode != "1" else "scan.tif", limits).page(1)
+    assert max(p.image.shape[:2]) == 600 and p.image.shape[2] == 3
+    grey = p.image.mean(axis=2)
+    assert grey[150:230, 190:410].max() < 40  # inside the block: ink
+    assert grey[20:100].min() > 235 and grey[260:].min() > 235  # above and below it: paper
+
+
+def _content_bomb_pdf(inflated: int, where: str = "page") -> bytes:
+    """A page of real text whose drawing instructions (the page's own, or those of the form it
+    draws) are padded to ``inflated`` bytes of blanks, which deflate to almost nothing: a small file
+    the text layer's parser takes minutes on."""
+    doc = pymupdf.open(stream=S.html_pdf([S.diploma_html()]), filetype="pdf")
+    doc.subset_fonts()
+    page = doc[0]
+    xref = page.get_contents()[0] if where == "page" else max(x[0] for x in page.get_xobjects())
+    doc.update_stream(xref, doc.xref_stream(xref) + b"\n" + b" " * inflated)
+    return doc.tobytes(deflate=True, garbage=3)
+
+
+@pytest.mark.parametrize("where", ["page", "form"])
+def test_a_page_whose_instructions_inflate_past_the_limit_is_read_by_ocr_not_parsed(where):
+    data = _content_bomb_pdf(5 * 2**20, where)
+    assert len(data) < 100_000
+    p = Document(data, "e-cert.pdf", LIMITS).page(1)
+    assert p.words == ()  # the text layer is not parsed: the page is read like a scan
+    assert (p.image < 128).any()  # and it is drawn
+    small = Document(_content_bomb_pdf(2**20, where), "e-cert.pdf", LIMITS).page(1)
+    assert "毕业证书" in "".join(w.text for w in small.words)  # under the limit, the text layer is read

@@ -48,6 +48,18 @@ def test_a_truncated_pdf_is_unreadable_with_mupdfs_warning_not_a_blank_page(buil
     assert "repair" in finding.evidence["detail"] and "startxref" in finding.evidence["detail"]  # MuPDF's own words
 
 
+@pytest.mark.parametrize("fmt", ["jpeg", "png"])
+def test_a_truncated_image_is_unreadable_and_returned_not_a_screening_fault(builder, engines, notices, fmt):
+    """Pillow opens the head of a cut-off scan and fails only when decoding it: that is the file's
+    fault (UNREADABLE_FILE, an error the applicant must mend), not the screening's."""
+    data = S.encode_image(S.render_html(S.diploma_html(), dpi=100), fmt)
+    builder.add(Slot.diploma, f"diploma.{fmt}", data[: len(data) // 3])
+    report = screen_packet(load_packet(builder.write()), notices, engines, REGISTRY, PACKET_CHECKS).report
+    assert _file_findings(report, f"diploma.{fmt}") == [("UNREADABLE_FILE", 1)]
+    assert "损坏" in next(f for f in report.findings if f.file == f"diploma.{fmt}").message
+    assert report.recommendation.value == "return_to_applicant"
+
+
 def test_a_page_whose_content_cannot_be_drawn_is_unreadable_the_others_are_screened(builder, engines, notices):
     doc = pymupdf.open(stream=_text_pdf("第一页：本年度完成教学任务。", "第二页：参加培训。"), filetype="pdf")
     xref = doc[1].get_contents()[0]
