@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from datetime import date, datetime, timedelta, timezone
 from enum import StrEnum
 from pathlib import PurePosixPath
+from typing import Annotated
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from pipeline.errors import InputError
 
@@ -74,27 +76,56 @@ class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore", use_enum_values=False)
 
 
+EARLIEST, LATEST = date(1900, 1, 1), date(2100, 12, 31)
+
+
+def _plausible(value: date) -> date:
+    """A date an application can hold: a year from 9999 or 1 cannot be compared with another in
+    Beijing time, and is a typing error in any case."""
+    day = value.date() if isinstance(value, datetime) else value
+    if not EARLIEST <= day <= LATEST:
+        raise ValueError(f"date {value.isoformat()} is not between {EARLIEST.year} and {LATEST.year}")
+    return value
+
+
+Day = Annotated[date, AfterValidator(_plausible)]
+Moment = Annotated[datetime, AfterValidator(_plausible)]
+
+
+def visible_text(value: str) -> str:
+    """A name as it is seen: invisible format characters (zero-width spaces and joiners, direction
+    marks and overrides) and the spaces around it removed; a name that is nothing else is refused,
+    since no page could be searched for it."""
+    text = "".join(ch for ch in value if unicodedata.category(ch) != "Cf").strip()
+    if not text:
+        raise ValueError("has no visible characters")
+    return text
+
+
+Visible = Annotated[str, AfterValidator(visible_text)]
+
+
 class Education(_Model):
     level: EducationLevel
     full_time: bool = True
     foreign: bool = False
-    graduated_on: date | None = None
+    graduated_on: Day | None = None
 
 
 class CurrentTitle(_Model):
     level: TitleLevel
-    obtained_on: date | None = None
+    obtained_on: Day | None = None
 
 
 class Applicant(_Model):
-    name: str = Field(min_length=1, max_length=64)
-    employer: str = Field(min_length=1, max_length=128)
+    name: Visible = Field(min_length=1, max_length=64)
+    employer: Visible = Field(min_length=1, max_length=128)
     employer_type: EmployerType
     series: str | None = None
     teacher: bool = False
     township_unit: bool = False
     education: Education
-    work_started_on: date | None = None
+    work_started_on: Day | None = None
     current_title: CurrentTitle | None = None
 
 
@@ -102,9 +133,9 @@ CHINA_TZ = timezone(timedelta(hours=8))
 
 
 class Submission(_Model):
-    submitted_at: datetime
+    submitted_at: Moment
     attempt: int = Field(default=1, ge=1)
-    returned_at: datetime | None = None
+    returned_at: Moment | None = None
 
     @field_validator("submitted_at", "returned_at")
     @classmethod

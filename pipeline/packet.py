@@ -59,6 +59,8 @@ def find_manifest(path: Path) -> Path:
     if path.is_dir():
         for name in MANIFEST_NAMES:
             if (path / name).is_file():
+                if not (path / name).resolve().is_relative_to(path.resolve()):
+                    raise InputError(f"{path / name}: the manifest links outside the packet folder")
                 return path / name
         raise InputError(f"{path}: no manifest.yaml or manifest.json in the packet folder")
     raise InputError(f"{path}: no such packet folder or manifest")

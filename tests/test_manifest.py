@@ -23,6 +23,11 @@ def _manifest(**changes) -> dict:
     return m
 
 
+def _applicant(**changes) -> dict:
+    applicant = PacketBuilder(Path("x")).manifest()["applicant"]
+    return {"applicant": applicant | changes}
+
+
 def test_valid_manifest_yaml_with_native_dates():
     text = """
 application_id: "2025-000123"
@@ -57,6 +62,13 @@ materials:
         ({"materials": [{"slot": "diploma", "files": ["C:\\\\x.pdf"]}]}, "escapes the packet"),
         ({"submission": {"attempt": 1}}, "submission.submitted_at"),
         ({"applicant": {"name": "张三"}}, "applicant"),
+        # a year that cannot be compared in Beijing time, or a typing error: refused, not a traceback
+        ({"submission": {"submitted_at": "9999-12-31T23:59:59+14:00"}}, "submission.submitted_at"),
+        (_applicant(work_started_on="0001-01-01"), "applicant.work_started_on"),
+        (_applicant(education={"level": "bachelor", "graduated_on": "2999-07-01"}), "applicant.education.graduated_on"),
+        # a name no page can be searched for
+        (_applicant(name="\u200b\u200d "), "applicant.name"),
+        (_applicant(employer="\u202e"), "applicant.employer"),
     ],
 )
 def test_invalid_manifest_exits_2_with_one_line(tmp_path, capsys, changes, expect):
@@ -87,6 +99,23 @@ def test_symlink_out_of_packet_is_refused(tmp_path, capsys):
     (packet / "manifest.json").write_text(json.dumps(_manifest(), ensure_ascii=False))
     assert main(["check", str(packet), "--out", str(tmp_path / "r.json")]) == 2
     assert "escapes the packet" in capsys.readouterr().err
+
+
+def test_invisible_characters_are_taken_out_of_names():
+    m = parse_manifest(json.dumps(_manifest(**_applicant(name=" 张\u200b三\u200d", employer="乌鲁木齐市\u200b第十中学"))), source="m.json")
+    assert (m.applicant.name, m.applicant.employer) == ("张三", "乌鲁木齐市第十中学")
+
+
+def test_a_manifest_linking_out_of_its_folder_is_refused(tmp_path, capsys):
+    outside = tmp_path / "other" / "manifest.json"
+    outside.parent.mkdir()
+    outside.write_text(json.dumps(_manifest(), ensure_ascii=False))
+    packet = tmp_path / "p"
+    packet.mkdir()
+    os.symlink(outside, packet / "manifest.json")
+    assert main(["check", str(packet), "--out", str(tmp_path / "r.json")]) == 2
+    assert "links outside the packet folder" in capsys.readouterr().err
+    assert not (tmp_path / "r.json").exists()
 
 
 def test_no_manifest(tmp_path, capsys):
