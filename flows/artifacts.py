@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from pipeline.labels import CODE_LABELS, RECOMMENDATION_LABELS, SLOT_LABELS
+from pipeline.labels import CODE_LABELS, RECOMMENDATION_LABELS, SLOT_LABELS, without_direction_controls
 from pipeline.models import Report
 from prescreen.settings import Settings
 
@@ -15,8 +15,10 @@ _PUNCTUATION = re.compile(r"([!-.:-@\[-`{-~])")
 
 
 def md(text: object) -> str:
-    """``text`` as literal markdown on one line: ASCII punctuation (but "/") backslash-escaped, line breaks as spaces."""
-    return _PUNCTUATION.sub(r"\\\1", re.sub(r"[\r\n\t\v\f\u2028\u2029]+", " ", str(text)))
+    """``text`` as literal markdown on one line: ASCII punctuation (but "/") backslash-escaped, line breaks as spaces,
+    no direction overrides (shown in the order it was typed)."""
+    line = re.sub(r"[\r\n\t\v\f\u2028\u2029]+", " ", str(without_direction_controls(str(text))))
+    return _PUNCTUATION.sub(r"\\\1", line)
 
 
 def report_artifact(report: Report, version: str, status: str) -> str:

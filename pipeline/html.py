@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 from jinja2 import Environment, PackageLoader
 
-from pipeline.labels import CODE_LABELS, RECOMMENDATION_LABELS, SLOT_LABELS, TRACK_LABELS
+from pipeline.labels import CODE_LABELS, RECOMMENDATION_LABELS, SLOT_LABELS, TRACK_LABELS, without_direction_controls
 from pipeline.manifest import Slot
 from pipeline.models import Finding, Report
 from pipeline.context import PageResult
@@ -19,7 +19,7 @@ from pipeline.context import PageResult
 
 @lru_cache(maxsize=1)
 def _env() -> Environment:
-    env = Environment(loader=PackageLoader("pipeline", "templates"), autoescape=True)
+    env = Environment(loader=PackageLoader("pipeline", "templates"), autoescape=True, finalize=without_direction_controls)
     env.filters["pct"] = lambda v: f"{100 * float(v):.2f}%"
     return env
 

@@ -73,3 +73,13 @@ RECOMMENDATION_LABELS: dict[Recommendation, str] = {
     Recommendation.needs_review: "需人工复核（仅有提醒）",
     Recommendation.return_to_applicant: "建议退回申报人修改",
 }
+
+
+_DIRECTION_CONTROLS = dict.fromkeys(map(ord, "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"), None)
+
+
+def without_direction_controls(value: object) -> object:
+    """Every value a page shows (the templates' ``finalize``): text an applicant or a user typed is
+    shown in the order it was typed. A right-to-left override in a file name (``cert\u202egpj.exe``)
+    would otherwise show it reversed (as ``certexe.jpg``), and carry on over the rest of the line."""
+    return value.translate(_DIRECTION_CONTROLS) if isinstance(value, str) else value

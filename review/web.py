@@ -24,14 +24,17 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 from starlette.datastructures import UploadFile
 
-from pipeline.labels import CODE_LABELS, RECOMMENDATION_LABELS, SLOT_LABELS, TRACK_LABELS
+from pipeline.labels import CODE_LABELS, RECOMMENDATION_LABELS, SLOT_LABELS, TRACK_LABELS, without_direction_controls
 from pipeline.manifest import Slot, Track
 from review.users import session_user
 from storage.reviewdb import ReviewDB, Role, Status
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 # autoescape=True, not select_autoescape(): every template is escaped whatever its file name
-TEMPLATES = Jinja2Templates(env=Environment(loader=FileSystemLoader(str(TEMPLATE_DIR)), autoescape=True))
+# finalize: text shown in the order it was typed (no right-to-left overrides), see without_direction_controls
+TEMPLATES = Jinja2Templates(
+    env=Environment(loader=FileSystemLoader(str(TEMPLATE_DIR)), autoescape=True, finalize=without_direction_controls)
+)
 BEIJING = ZoneInfo("Asia/Shanghai")
 SESSION_SECONDS = 8 * 3600  # absolute: counted from signing in, never extended
 

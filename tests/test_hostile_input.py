@@ -23,9 +23,11 @@ from storage.reviewdb import fingerprints
 from tests.reviewkit import PASSWORD, csrf_of, login, make_app, page_image, publish
 
 # a meta refresh, a planted form with a full-page button, an event handler, a style sheet, a script,
-# an attribute break-out, a base element, and an unknown element that must appear only as text
+# an attribute break-out, a base element, and an unknown element that must appear only as text; a
+# right-to-left override that would show the rest of its line reversed must not appear at all
+RLO = "\u202e"
 H = (
-    '"><meta http-equiv="refresh" content="0;url=//evil.example"><base href="//evil.example/">'
+    '"\u202e><meta http-equiv="refresh" content="0;url=//evil.example"><base href="//evil.example/">'
     '<form id="evil" action="/packets/X/decision" method="post"><input name="decision" value="pass">'
     '<button formaction="/logout">x</button></form><img src=x onerror=alert(1)>'
     "<style>*{display:none}</style><script>alert(1)</script><x-evil>'"
@@ -48,7 +50,9 @@ class Tags(HTMLParser):
 
 
 def assert_inert(html: str, *, style_elements: int = 0, expect_text: bool = True) -> None:
-    """No element or attribute of the payload made it into the document; the payload is there as text."""
+    """No element or attribute of the payload made it into the document; the payload is there as text,
+    in the order it was typed."""
+    assert RLO not in html
     page = Tags()
     page.feed(html)
     names = [t for t, _ in page.tags]
