@@ -58,7 +58,7 @@ def detect_page(page: Page, ctx: PageContext, detectors: Mapping[str, DetectorSp
         try:
             findings.extend(declared(spec, spec(page, ctx)))
         except Exception as exc:  # a detector bug must not lose the packet
-            log.exception("detector %s failed on %s page %d", name, page.file, page.number)
+            log.error("detector %s failed on %s page %d: %s", name, page.file, page.number, _one_line(exc), exc_info=_trace())
             findings.append(
                 page.finding(
                     FindingCode.SCREENING_ERROR,
@@ -78,10 +78,21 @@ def check_packet(manifest: Manifest, notice: Notice, files: list[FileResult], ru
             result = rule(manifest, notice, files)
             findings.extend(declared(rule, result.findings))
         except Exception as exc:
-            log.exception("packet check %s failed", rule.name)
+            log.error("packet check %s failed: %s", rule.name, _one_line(exc), exc_info=_trace())
             findings.append(
                 Finding.of(FindingCode.SCREENING_ERROR, f"规则检查“{rule.name}”出错，请人工审核", evidence={"error": type(exc).__name__})
             )
             continue
         checklist.extend(result.checklist)
     return CheckResult(findings=tuple(findings), checklist=tuple(checklist))
+
+
+def _one_line(exc: BaseException) -> str:
+    first = str(exc).splitlines()[0][:200] if str(exc) else ""
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+
+
+def _trace() -> bool:
+    """The traceback of a failed check goes to the log only when debugging (``prescreen -vv``):
+    an auditor's terminal gets one line, the report a SCREENING_ERROR."""
+    return log.isEnabledFor(logging.DEBUG)
