@@ -401,10 +401,13 @@ _LABELS = (
 )
 _HOLDER_LABEL = re.compile(r"(?:姓名|持证人|持有人|被认证人|申请人姓名)[:：]?")
 _AFTER_LABEL_CUT = re.compile(rf"(?:{_LABELS}|[，,。；;:：（(]|\d)")
-_STUDENT = re.compile(rf"(?:学生|研究生|学员)[:：]?({_NAME_CH}{{2,20}}?)[，,、]?(?:性别|[男女][，,])")
+# the name after "学生" holds neither that anchor nor a title's words: "研究生毕业证书学生李静怡，性别女" (a
+# graduate diploma's title, then its sentence) is 李静怡's, read from its second anchor
+_IN_NO_NAME = r"学生|研究生|学员|证书|毕业"
+_STUDENT = re.compile(rf"(?:学生|研究生|学员)[:：]?((?:(?!{_IN_NO_NAME}){_NAME_CH}){{2,20}}?)[，,、]?(?:性别|[男女][，,])")
 _SEX_AFTER = re.compile(r"[，,](?:性别)?[男女][，,。]")
 _COMRADE = re.compile(r"同志")
-_BOUNDARY_WORDS = re.compile(r"(?:兹证明|证明|兹有|经审核|我单位|学员|学生|研究生|现有|同意|推荐|授予|发给)$")
+_BOUNDARY_WORDS = re.compile(r"(?:兹证明|证明|兹有|经审核|我单位|学员|学生|研究生|现有|同意|推荐|授予|发给|证书)$")
 _NOT_NAMES = {"申报人", "本人", "学生", "同志", "签名", "姓名", "持证人", "该同志", "该生", "其", "此证", "以下", "上述", "下列", "全体", "各位", "广大"}
 
 
@@ -548,7 +551,13 @@ def _clean(name: str) -> str:
 def _plausible(name: str) -> bool:
     core = _clean(name)
     han = sum(1 for ch in core if "\u4e00" <= ch <= "\u9fff")
-    return 2 <= han <= 16 and han >= 0.7 * len(core) and core not in _NOT_NAMES and not re.search(_LABELS, core)
+    return (
+        2 <= han <= 16
+        and han >= 0.7 * len(core)
+        and core not in _NOT_NAMES
+        and not re.search(_LABELS, core)
+        and not re.search(_IN_NO_NAME, core)
+    )
 
 
 # ---------------------------------------------------------------- continuing-education certificates

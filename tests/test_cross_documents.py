@@ -453,3 +453,20 @@ def test_hostile_text_gives_an_answer_not_a_crash(text):
 def test_a_stray_digit_read_off_a_photo_does_not_hide_its_copy():
     a, b = one("photo", "p1.jpg", ["25"], fp=fp(0)), one("id_card_portrait", "p2.jpg", [], fp=fp(14))
     assert len(run(duplicates.check, "initial_junior", [a, b]).findings) == 1
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ["研究生毕业证书", "学生李静怡，性别女，一九九〇年五月十二日生，于二〇一三年九月至二〇一六年七月在本校", "教育学专业学习，准予毕业。"],
+        ["研究生毕业证书", "研究生李静怡，性别女，一九九〇年五月生，于二〇一三年九月至二〇一六年七月在本校", "教育学专业学习，准予毕业。"],
+        ["硕士研究生毕业证书", "研究生 李静怡 性别女，一九九〇年五月生", "教育学专业学习，准予毕业。"],
+        ["研究生毕业证书", "李静怡，女，一九九〇年五月生，于二〇一三年九月至二〇一六年七月在本校", "教育学专业学习，准予毕业。"],
+        ["毕业证书", "学生李静怡，性别女，一九九〇年五月生，于二〇一三年九月至二〇一六年七月在本校", "教育学专业学习，准予毕业。"],
+    ],
+)
+def test_a_graduate_diplomas_title_is_not_read_into_its_holders_name(lines):
+    """"研究生毕业证书" holds the anchor "研究生": the name is read after the sentence's own anchor, never
+    from the title on ("毕业证书学生李静怡")."""
+    pages = [page("diploma", "d.pdf", lines)]
+    assert [r.text for r in facts.holder_names([facts.PageText(1, pages[0].lines)])] == ["李静怡"]
