@@ -76,6 +76,13 @@ def test_same_person_matches_as_the_masking_check_does(read, verdict):
     assert same_person(read, APPLICANT) == verdict
 
 
+@pytest.mark.parametrize(("read", "applicant"), [("黃子涵", "黄子涵"), ("陳曉明", "陈晓明"), ("黄子涵", "黃子涵")])
+def test_a_name_read_in_traditional_characters_is_the_same_name(read, applicant):
+    """Kai and Ming typefaces are read as traditional characters (黃 for 黄): names compare alike."""
+    assert same_person(read, applicant) == "same"
+    assert same_person("黃子軒", applicant) == "other"
+
+
 @pytest.mark.parametrize(("read", "confidence", "verdict"), [("张晓明", 0.99, "same"), ("张晓东", 0.99, "other"), ("张晓东", 0.6, "unsure"), ("王芳芳", 0.99, "other")])
 def test_short_han_names_allow_no_slip_unless_read_poorly(read, confidence, verdict):
     assert same_person(read, "张晓明" if read != "王芳芳" else "王芳", confidence) == verdict

@@ -42,6 +42,7 @@ def found(detector, *texts, review=True, context=None):
         (["学生阿依努丽·吐尔逊"], []),  # another person's name sharing characters
         (["学生古丽娜尔·艾买提"], []),
         (["校长：王建国"], []),
+        (["學生阿依古麗·買買提，女"], ["阿依古丽买买提"]),  # a typeface read as traditional characters
     ],
 )
 def test_name_forms(context, texts, expected):
@@ -68,6 +69,7 @@ def test_short_han_name_exact_only(context, manifest, notices):
         (["现任职于第十中学"], True),  # without the city prefix
         (["工作单位：乌鲁木齐市第七中学"], False),  # another school: numbers are never forgiven
         (["乌鲁木齐市教育局"], False),
+        (["工作單位：烏魯木齊市第十中學"], True),  # read as traditional characters
     ],
 )
 def test_employer_forms(context, texts, hit):
