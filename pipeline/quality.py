@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from pipeline.models import TextLine
+from pipeline.models import BBox, TextLine
 
 TEXT_HEIGHT_PX = 32.0  # OCR line-box height the page is normalised to before measuring blur
 FALLBACK_LONG_SIDE_PX = 1600.0  # without readable text: an A4 page at ~137 DPI, body text ~32 px
@@ -125,21 +125,48 @@ def blur_px(gray: np.ndarray, line_height: float | None) -> float:
     return 1.0 / (ratio * math.sqrt(2 * math.pi))
 
 
-def exposure(gray: np.ndarray) -> dict[str, float]:
-    """Paper and ink levels, contrast, and the share of the page lost to a glare hot spot."""
+def exposure(gray: np.ndarray, text_boxes: Sequence[BBox] = ()) -> dict[str, float]:
+    """Paper and ink levels, contrast, and the share of the page lost to a glare hot spot, measured
+    over the page's text (``text_boxes``, page fractions: the lines found, read or not; the whole
+    page without any). The white bands of a photo placed on a page, or a bright empty margin, are
+    neither its paper nor glare: they hide nothing."""
     small = cv2.resize(gray, (0, 0), fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA) if max(gray.shape) > 1200 else gray
     smooth = cv2.GaussianBlur(small, (3, 3), 0)
-    paper = float(np.percentile(smooth, 90))
-    ink = _ink_level(smooth, paper)
-    glare = _glare_fraction(smooth, paper)
+    y0, y1, x0, x1 = _text_area(smooth.shape, text_boxes)
+    text = smooth[y0:y1, x0:x1]
+    paper = float(np.percentile(text, 90))
+    ink = _ink_level(text, paper)
+    area = np.zeros(smooth.shape, bool)
+    area[y0:y1, x0:x1] = True
+    glare = _glare_fraction(smooth, area)
     return {
         "paper_level": paper,
         "ink_level": ink,
         "contrast": paper - ink,
-        "spread": float(smooth.std()),
+        "spread": float(text.std()),
         "structure": structure(gray),
         "glare_fraction": glare,
     }
+
+
+TEXT_AREA_MARGIN = 0.03
+"""How far (a share of the page's side) around its outermost text lines the page is measured: a hot
+spot that washed out the edge of the text leaves its neighbours' boxes beside it."""
+
+
+def _text_area(shape: tuple[int, ...], boxes: Sequence[BBox]) -> tuple[int, int, int, int]:
+    """Rows and columns (y0, y1, x0, x1) of the part of the page its text spans: the box around
+    every line, widened by the margin; the whole page when no text was found."""
+    h, w = shape[:2]
+    if not boxes:
+        return 0, h, 0, w
+    m = TEXT_AREA_MARGIN
+    x0, y0 = max(0.0, min(b[0] for b in boxes) - m), max(0.0, min(b[1] for b in boxes) - m)
+    x1, y1 = min(1.0, max(b[2] for b in boxes) + m), min(1.0, max(b[3] for b in boxes) + m)
+    top, bottom, left, right = int(y0 * h), int(np.ceil(y1 * h)), int(x0 * w), int(np.ceil(x1 * w))
+    if bottom - top < 8 or right - left < 8:
+        return 0, h, 0, w
+    return top, bottom, left, right
 
 
 def _ink_level(gray: np.ndarray, paper: float) -> float:
@@ -165,15 +192,17 @@ def structure(gray: np.ndarray) -> float:
     return float(np.percentile(local, 99.5))
 
 
-def _glare_fraction(gray: np.ndarray, paper: float) -> float:
-    """Largest saturated blob markedly brighter than the paper around it, as a share of the page."""
+def _glare_fraction(gray: np.ndarray, text_area: np.ndarray) -> float:
+    """The share of the page that the saturated blob most over the text covers there, when the blob
+    is markedly brighter than the paper around it (a hot spot, not the paper)."""
     sat = (gray >= 250).astype(np.uint8)
     if sat.mean() < 0.005 or float(np.median(gray)) >= 235:
         return 0.0  # a white scan: saturation is the paper itself, not a hot spot on it
     n, labels, stats, _ = cv2.connectedComponentsWithStats(sat, connectivity=8)
     if n <= 1:
         return 0.0
-    k = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    over_text = np.bincount(labels[text_area], minlength=n)[1:]
+    k = 1 + int(np.argmax(over_text))
     blob = labels == k
     if blob.mean() > 0.5:  # that is the paper itself, not a hot spot on it
         return 0.0
@@ -183,4 +212,4 @@ def _glare_fraction(gray: np.ndarray, paper: float) -> float:
     # A white scan is saturated everywhere: glare only where the rest of the paper is clearly greyer.
     if around > 225 or not ring.any():
         return 0.0
-    return float(blob.mean())
+    return float(over_text[k - 1]) / gray.size

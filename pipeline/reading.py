@@ -227,7 +227,7 @@ def measure(image: np.ndarray, reading: PageReading, scale: float, born_digital:
         unread_ink=0.0 if born_digital else quality.unread_ink(gray, lines),
         page_blur_px=min(quality.blur_px(gray, None), BORN_DIGITAL_BLUR_PX) if born_digital else quality.blur_px(gray, None),
         unread_boxes=len(reading.unread),
-        **quality.exposure(gray),
+        **quality.exposure(gray, [*(ln.bbox for ln in lines), *reading.unread]),
     )
 
 

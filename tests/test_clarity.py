@@ -110,3 +110,20 @@ def test_a4_sheet_at_72_dpi_is_low_resolution_and_100_dpi_is_not(engines, contex
     html = DOCS["summary"]
     assert FindingCode.LOW_RESOLUTION in _codes(engines, context, options, S.render_html(html, dpi=72, font=font))
     assert FindingCode.LOW_RESOLUTION not in _codes(engines, context, options, S.render_html(html, dpi=100, font=font))
+
+
+@pytest.mark.parametrize("bands", ["top and bottom", "left and right"])
+def test_white_bands_around_a_phone_photo_are_not_glare(engines, context, options, bands):
+    """A phone photo placed on a white A4 page (letterboxed): the saturated bands beside it hide no
+    text. Glare is counted over the page's text only."""
+    photo = S.noise(S.exposure(S.render_html(DOCS["publicity"], dpi=150), 0.8), 4)
+    h, w = photo.shape[:2]
+    if bands == "top and bottom":
+        canvas = np.full((int(h * 1.3), w, 3), 255, np.uint8)
+        top = (canvas.shape[0] - h) // 2
+        canvas[top : top + h] = photo
+    else:
+        canvas = np.full((h, int(w * 1.4), 3), 255, np.uint8)
+        left = (canvas.shape[1] - w) // 2
+        canvas[:, left : left + w] = photo
+    assert FindingCode.POOR_EXPOSURE not in _codes(engines, context, options, canvas)
