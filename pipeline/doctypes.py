@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -56,7 +57,7 @@ def classify(lines: Sequence[TextLine], types: dict[Slot, Keywords] | None = Non
     types = types or load_types()
     title = normalize("".join(ln.text for ln in lines if ln.bbox[1] < 0.25))
     body = normalize("".join(ln.text for ln in lines))
-    all_words = {w for k in types.values() for w in (*k.strong, *k.weak)}
+    all_words = {w for k in types.values() for w in (*k.strong, *k.weak) if GAP not in w}
     scores: dict[Slot, float] = {}
     titled: set[Slot] = set()
     hits = 0
@@ -64,8 +65,8 @@ def classify(lines: Sequence[TextLine], types: dict[Slot, Keywords] | None = Non
         s = 0.0
         for weight, words in ((STRONG, kw.strong), (WEAK, kw.weak)):
             for w in words:
-                if w in body and not _only_inside_longer(w, body, all_words):
-                    s += weight * (TITLE_BONUS if w in title else 1.0)
+                if _found(w, body) and not _only_inside_longer(w, body, all_words):
+                    s += weight * (TITLE_BONUS if _found(w, title) else 1.0)
                     hits += 1
                     if weight == STRONG:
                         titled.add(slot)
@@ -77,7 +78,23 @@ def classify(lines: Sequence[TextLine], types: dict[Slot, Keywords] | None = Non
     return Classification(best, scores[best], scores, frozenset(titled), hits)
 
 
+GAP = "…"
+"""In a keyword, words that stand apart in one sentence: "推荐…报告" is the title "关于推荐XXX同志申报
+副高级职称的报告" (at most 40 characters between them, no full stop)."""
+
+
+@lru_cache(maxsize=256)
+def _gapped(word: str) -> re.Pattern[str]:
+    return re.compile(r"[^。；;]{0,40}?".join(re.escape(part) for part in word.split(GAP)))
+
+
+def _found(word: str, text: str) -> bool:
+    return bool(_gapped(word).search(text)) if GAP in word else word in text
+
+
 def _only_inside_longer(word: str, text: str, vocabulary: set[str]) -> bool:
+    if GAP in word:
+        return False
     longer = [w for w in vocabulary if word in w and w != word and w in text]
     if not longer:
         return False

@@ -118,6 +118,18 @@ def test_an_invoice_holding_one_word_of_a_material_is_still_the_wrong_document()
     assert "WRONG_DOCUMENT" not in codes(run(materials.check, m, [text_file("diploma", "d.jpg", untitled)]))
 
 
+def test_a_recommendation_report_quoting_the_current_title_is_not_a_title_certificate():
+    """"关于推荐XXX同志申报…职称的报告" names the report apart ("推荐…的报告"); its body quotes the
+    applicant's current title (取得现专业技术职务任职资格), a title certificate's title words."""
+    m = manifest("review", {"recommendation_report": ["r.jpg"]})
+    report = ["关于推荐张三同志申报副高级专业技术职务任职资格的报告", "乌鲁木齐市人力资源和社会保障局：",
+              "张三同志，男，1980年5月生，2012年12月取得现专业技术职务任职资格，现任我校高中数学教师。",
+              "该同志任现职以来，师德高尚，教学成绩突出，经单位考核推荐，同意推荐其申报副高级职称。", "乌鲁木齐市第十中学 2025年5月20日"]
+    assert "WRONG_DOCUMENT" not in codes(run(materials.check, m, [text_file("recommendation_report", "r.jpg", report)]))
+    certificate = ["专业技术职务任职资格证书", "张三同志经新疆维吾尔自治区中小学教师系列中级评审委员会评审，", "具备中学一级教师专业技术职务任职资格。"]
+    assert "WRONG_DOCUMENT" in codes(run(materials.check, m, [text_file("recommendation_report", "r.jpg", certificate)]))
+
+
 def test_a_document_in_the_photo_slot_is_wrong_but_a_photo_is_not():
     m = manifest("review", {"photo": ["p.jpg"]})
     doc = text_file("photo", "p.jpg", ["毕业证书", "学生张三于2012年9月至2016年7月在本校学习，修完全部课程，准予毕业。"])
