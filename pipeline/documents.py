@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import re
 import threading
 import zlib
 from collections.abc import Iterator
@@ -398,24 +399,55 @@ class Document:
 
 
 def _instructions_over(doc: pymupdf.Document, page: pymupdf.Page, cap: int) -> bool:
-    """Whether a page's drawing instructions (its contents and the forms it draws, nested ones
-    included), decompressed, exceed ``cap`` bytes: a deflated stream is inflated only as far as the
-    cap (a 1 MB stream may inflate to 1 GB)."""
-    total = 0
-    for xref in dict.fromkeys([*page.get_contents(), *(x[0] for x in page.get_xobjects())]):
-        kind, name = doc.xref_get_key(xref, "Filter")
-        if kind == "null":
-            total += len(doc.xref_stream_raw(xref) or b"")
-        elif name == "/FlateDecode":
-            try:
-                total += len(zlib.decompressobj().decompress(doc.xref_stream_raw(xref) or b"", cap + 1 - total))
-            except zlib.error:
-                continue  # MuPDF reads what it can of a damaged stream; so does the text layer's parse
-        else:
-            total += len(doc.xref_stream(xref) or b"")  # other filters (chains, LZW): rare, decoded by MuPDF
-        if total > cap:
-            return True
-    return False
+    """Whether a page's drawing instructions, decompressed, exceed ``cap`` bytes, counting each form
+    as often as it is drawn (a text-layer parser reads a form at every ``Do``; a 10 KB file drawing a
+    100 KB form 1,000 times is 100 MB to parse). A deflated stream is inflated only as far as the cap
+    (a 1 MB stream may inflate to 1 GB). A stream that cannot be read counts as over: the page is
+    read by OCR, never refused for it (MuPDF may still draw it)."""
+    try:
+        forms: dict[int, dict[str, int]] = {}  # drawing stream (0: the page) -> its forms by name
+        for xref, name, invoker, _ in page.get_xobjects():
+            forms.setdefault(invoker, {})[name] = xref
+        page_data = b"".join(_inflated(doc, x, cap) for x in page.get_contents())
+    except Exception:  # a broken contents entry or resource: MuPDF decides whether the page can be drawn
+        return True
+    done: dict[int, int] = {}
+
+    def cost(stream: int, data: bytes, depth: int) -> int:
+        total = len(data)
+        for name, child in forms.get(stream, {}).items():
+            if total > cap:
+                break
+            drawn = len(re.findall(rb"/" + re.escape(name.encode()) + rb"\s*Do\b", data))
+            if not drawn:
+                continue
+            if child not in done:
+                if depth > 8:  # forms drawing forms this deep, or in a loop: no page is made so
+                    return cap + 1
+                done[child] = cap + 1  # a form that draws itself is over
+                done[child] = cost(child, _inflated(doc, child, cap), depth + 1)
+            total += drawn * done[child]
+        return total
+
+    try:
+        return cost(0, page_data, 0) > cap
+    except Exception:
+        return True
+
+
+def _inflated(doc: pymupdf.Document, xref: int, cap: int) -> bytes:
+    """A stream's bytes decompressed, at most ``cap + 1`` of them (raises on a stream MuPDF cannot decode)."""
+    if not 0 < xref < doc.xref_length():
+        return b""  # a missing object draws nothing (MuPDF passes over it)
+    kind, name = doc.xref_get_key(xref, "Filter")
+    if kind == "null":
+        return (doc.xref_stream_raw(xref) or b"")[: cap + 1]
+    if name in ("/FlateDecode", "[/FlateDecode]"):
+        try:
+            return zlib.decompressobj().decompress(doc.xref_stream_raw(xref) or b"", cap + 1)
+        except zlib.error:
+            return b""  # MuPDF reads what it can of a damaged stream; so does the text layer's parse
+    return (doc.xref_stream(xref) or b"")[: cap + 1]  # other filters (chains, LZW): rare, decoded by MuPDF
 
 
 MAX_FRAMES = 1000

@@ -263,3 +263,49 @@ def test_a_page_whose_instructions_inflate_past_the_limit_is_read_by_ocr_not_par
     assert (p.image < 128).any()  # and it is drawn
     small = Document(_content_bomb_pdf(2**20, where), "e-cert.pdf", LIMITS).page(1)
     assert "毕业证书" in "".join(w.text for w in small.words)  # under the limit, the text layer is read
+
+
+def _raw_pdf(contents: bytes, *extra: bytes, resources: bytes = b"<< /Font << /F1 5 0 R >> >>") -> bytes:
+    """A one-page PDF written object by object (page contents: object 4; ``extra`` from object 6 on)."""
+    objs = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents " + contents + b" /Resources " + resources + b" >>",
+        _stream(b"BT /F1 24 Tf 72 720 Td (Hello world) Tj ET"),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        *extra,
+    ]
+    out, offsets = bytearray(b"%PDF-1.7\n"), []
+    for i, body in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
+    return bytes(out)
+
+
+def _stream(data: bytes, extra: bytes = b"") -> bytes:
+    return b"<< /Length %d %s >>\nstream\n" % (len(data), extra) + data + b"\nendstream"
+
+
+def test_a_form_drawn_many_times_counts_every_time_it_is_drawn():
+    """A small file may draw one form of text a thousand times: the text-layer parser reads it each
+    time, so the limit counts it each time."""
+    limits = ReadLimits(max_text_layer_bytes=100_000)
+    form = b"".join(b"BT /F1 9 Tf %d %d Td (Wd) Tj ET\n" % (72 + i % 400, 72 + i % 600) for i in range(300))  # ~9 KB
+
+    def drawing(times: int) -> bytes:
+        form_obj = _stream(zlib.compress(form), b"/Filter /FlateDecode /Type /XObject /Subtype /Form /BBox [0 0 612 792] "
+                           b"/Resources << /Font << /F1 5 0 R >> >>")
+        page = _stream(zlib.compress(b"q /Fm0 Do Q\n" * times), b"/Filter /FlateDecode")
+        return _raw_pdf(b"[4 0 R 7 0 R]", form_obj, page, resources=b"<< /Font << /F1 5 0 R >> /XObject << /Fm0 6 0 R >> >>")
+
+    assert Document(drawing(5), "x.pdf", limits).page(1).words  # 45 KB of text: its text layer is read
+    many = Document(drawing(50), "x.pdf", limits).page(1)  # 450 KB in a file of 2 KB
+    assert many.words == () and (many.image < 128).any()
+
+
+def test_a_missing_object_among_a_pages_contents_is_passed_over_as_mupdf_does():
+    p = Document(_raw_pdf(b"[4 0 R 99 0 R]"), "x.pdf", LIMITS).page(1)
+    assert [w.text for w in p.words] == ["Hello world"]
