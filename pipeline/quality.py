@@ -193,16 +193,22 @@ def structure(gray: np.ndarray) -> float:
 
 
 def _glare_fraction(gray: np.ndarray, text_area: np.ndarray) -> float:
-    """The share of the page that the saturated blob most over the text covers there, when the blob
-    is markedly brighter than the paper around it (a hot spot, not the paper)."""
+    """The share of the page lost to the largest saturated blob markedly brighter than the paper
+    around it (a hot spot, not the paper). A blob that reaches the picture's edge (the white bands
+    of a photo placed on a page, a bright margin) counts only where it lies over the text; one inside
+    the picture counts whole, for the lines it washed out are no longer found around it."""
     sat = (gray >= 250).astype(np.uint8)
     if sat.mean() < 0.005 or float(np.median(gray)) >= 235:
         return 0.0  # a white scan: saturation is the paper itself, not a hot spot on it
     n, labels, stats, _ = cv2.connectedComponentsWithStats(sat, connectivity=8)
     if n <= 1:
         return 0.0
+    h, w = gray.shape[:2]
+    x, y, bw, bh, area = (stats[1:, i] for i in range(5))
+    at_edge = (x == 0) | (y == 0) | (x + bw == w) | (y + bh == h)
     over_text = np.bincount(labels[text_area], minlength=n)[1:]
-    k = 1 + int(np.argmax(over_text))
+    counted = np.where(at_edge, over_text, area)
+    k = 1 + int(np.argmax(counted))
     blob = labels == k
     if blob.mean() > 0.5:  # that is the paper itself, not a hot spot on it
         return 0.0
@@ -212,4 +218,4 @@ def _glare_fraction(gray: np.ndarray, text_area: np.ndarray) -> float:
     # A white scan is saturated everywhere: glare only where the rest of the paper is clearly greyer.
     if around > 225 or not ring.any():
         return 0.0
-    return float(over_text[k - 1]) / gray.size
+    return float(counted[k - 1]) / gray.size

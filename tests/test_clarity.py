@@ -127,3 +127,24 @@ def test_white_bands_around_a_phone_photo_are_not_glare(engines, context, option
         left = (canvas.shape[1] - w) // 2
         canvas[:, left : left + w] = photo
     assert FindingCode.POOR_EXPOSURE not in _codes(engines, context, options, canvas)
+
+
+def test_a_hot_spot_that_washed_out_the_lower_lines_is_glare_though_no_line_is_found_under_it():
+    """Glare hides the lines under it, so the text found stops above it: a hot spot inside the
+    picture counts whole; only one reaching the picture's edge (a white band) is cut to the text."""
+    from pipeline.quality import exposure
+
+    h, w = 1600, 1200
+    gray = np.full((h, w), 190, np.uint8)
+    boxes = []
+    for k in range(10):  # lines from 0.10 to 0.55 of the page's height
+        y = 0.10 + 0.05 * k
+        gray[int(y * h) : int(y * h) + 20, 120:1080] = 40
+        boxes.append((0.1, y, 0.9, y + 0.0125))
+    spot = gray.copy()
+    spot[int(0.60 * h) : int(0.90 * h), int(0.1 * w) : int(0.9 * w)] = 255
+    assert exposure(spot, boxes)["glare_fraction"] > 0.2
+    band = gray.copy()
+    band[int(0.65 * h) :] = 255  # the page's lower edge: a white band, beside the text
+    assert exposure(band, boxes)["glare_fraction"] == 0.0
+    assert exposure(gray, boxes)["glare_fraction"] == 0.0
