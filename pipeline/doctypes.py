@@ -55,7 +55,8 @@ def classify(lines: Sequence[TextLine], types: dict[Slot, Keywords] | None = Non
     only counts for the longer one.
     """
     types = types or load_types()
-    title = normalize("".join(ln.text for ln in lines if ln.bbox[1] < 0.25))
+    title_lines = [normalize(ln.text) for ln in lines if ln.bbox[1] < 0.25]
+    title = "".join(title_lines)
     body = normalize("".join(ln.text for ln in lines))
     all_words = {w for k in types.values() for w in (*k.strong, *k.weak) if GAP not in w}
     scores: dict[Slot, float] = {}
@@ -65,8 +66,15 @@ def classify(lines: Sequence[TextLine], types: dict[Slot, Keywords] | None = Non
         s = 0.0
         for weight, words in ((STRONG, kw.strong), (WEAK, kw.weak)):
             for w in words:
-                if _found(w, body) and not _only_inside_longer(w, body, all_words):
-                    s += weight * (TITLE_BONUS if _found(w, title) else 1.0)
+                if GAP in w:  # a title's words apart: within one line of the title
+                    if any(_gapped(w).search(line) for line in title_lines):
+                        s += weight * TITLE_BONUS
+                        hits += 1
+                        if weight == STRONG:
+                            titled.add(slot)
+                    continue
+                if w in body and not _only_inside_longer(w, body, all_words):
+                    s += weight * (TITLE_BONUS if w in title else 1.0)
                     hits += 1
                     if weight == STRONG:
                         titled.add(slot)
@@ -79,22 +87,16 @@ def classify(lines: Sequence[TextLine], types: dict[Slot, Keywords] | None = Non
 
 
 GAP = "…"
-"""In a keyword, words that stand apart in one sentence: "推荐…报告" is the title "关于推荐XXX同志申报
-副高级职称的报告" (at most 40 characters between them, no full stop)."""
+"""In a keyword, title words apart in one line of the title: "推荐…的报告" is "关于推荐XXX同志申报副高级
+职称的报告" (at most 40 characters between them, no comma or full stop)."""
 
 
 @lru_cache(maxsize=256)
 def _gapped(word: str) -> re.Pattern[str]:
-    return re.compile(r"[^。；;]{0,40}?".join(re.escape(part) for part in word.split(GAP)))
-
-
-def _found(word: str, text: str) -> bool:
-    return bool(_gapped(word).search(text)) if GAP in word else word in text
+    return re.compile(r"[^，,。；;]{0,40}?".join(re.escape(part) for part in word.split(GAP)))
 
 
 def _only_inside_longer(word: str, text: str, vocabulary: set[str]) -> bool:
-    if GAP in word:
-        return False
     longer = [w for w in vocabulary if word in w and w != word and w in text]
     if not longer:
         return False

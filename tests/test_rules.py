@@ -130,6 +130,20 @@ def test_a_recommendation_report_quoting_the_current_title_is_not_a_title_certif
     assert "WRONG_DOCUMENT" in codes(run(materials.check, m, [text_file("recommendation_report", "r.jpg", certificate)]))
 
 
+
+def test_words_of_a_titles_pattern_apart_in_a_body_name_no_material():
+    """"推荐…的报告" is a title's: "被学校推荐为骨干教师" on one line and "作了…的报告" on the next do not
+    make a work summary a recommendation report; nor does the supervising body's "同意推荐…的报告" make
+    its opinion one."""
+    summary = ["任现职以来，本人认真履行岗位职责，完成教学任务", "2021年被学校推荐为骨干教师", "在全区教研会上作了题为课堂教学改革的报告",
+               "所带班级成绩优异，多次获得表彰"]
+    m = manifest("review", {"work_summary": ["s.jpg"]})
+    assert "WRONG_DOCUMENT" not in codes(run(materials.check, m, [text_file("work_summary", "s.jpg", summary)]))
+    opinion = ["关于同意推荐张三同志申报高级讲师职称的报告", "经审核，张三同志申报材料真实有效，符合申报条件，同意推荐。", "乌鲁木齐市教育局"]
+    m = manifest("review", {"supervisor_opinion": ["o.jpg"]})
+    assert "WRONG_DOCUMENT" not in codes(run(materials.check, m, [text_file("supervisor_opinion", "o.jpg", opinion)]))
+
+
 def test_a_document_in_the_photo_slot_is_wrong_but_a_photo_is_not():
     m = manifest("review", {"photo": ["p.jpg"]})
     doc = text_file("photo", "p.jpg", ["毕业证书", "学生张三于2012年9月至2016年7月在本校学习，修完全部课程，准予毕业。"])
