@@ -401,10 +401,12 @@ _LABELS = (
 )
 _HOLDER_LABEL = re.compile(r"(?:姓名|持证人|持有人|被认证人|申请人姓名)[:：]?")
 _AFTER_LABEL_CUT = re.compile(rf"(?:{_LABELS}|[，,。；;:：（(]|\d)")
-# the name after "学生" holds neither that anchor nor a title's words: "研究生毕业证书学生李静怡，性别女" (a
-# graduate diploma's title, then its sentence) is 李静怡's, read from its second anchor
-_IN_NO_NAME = r"学生|研究生|学员|证书|毕业"
-_STUDENT = re.compile(rf"(?:学生|研究生|学员)[:：]?((?:(?!{_IN_NO_NAME}){_NAME_CH}){{2,20}}?)[，,、]?(?:性别|[男女][，,])")
+# the name after "学生" holds neither an anchor nor 证书: "研究生毕业证书学生李静怡，性别女" (a graduate
+# diploma's title, then its sentence) is 李静怡's, read from its second anchor. 毕业 may begin a name
+# (the surname 毕: 毕业伟)
+_ANCHORS = r"学生|研究生|学员"
+_STUDENT = re.compile(rf"(?:{_ANCHORS})[:：]?((?:(?!{_ANCHORS}|证书){_NAME_CH}){{2,20}}?)[，,、]?(?:性别|[男女][，,])")
+_NOT_A_NAME = re.compile(rf"^(?:{_ANCHORS})|证书")  # an anchor read into a name, a title's 证书
 _SEX_AFTER = re.compile(r"[，,](?:性别)?[男女][，,。]")
 _COMRADE = re.compile(r"同志")
 _BOUNDARY_WORDS = re.compile(r"(?:兹证明|证明|兹有|经审核|我单位|学员|学生|研究生|现有|同意|推荐|授予|发给|证书)$")
@@ -556,7 +558,7 @@ def _plausible(name: str) -> bool:
         and han >= 0.7 * len(core)
         and core not in _NOT_NAMES
         and not re.search(_LABELS, core)
-        and not re.search(_IN_NO_NAME, core)
+        and not _NOT_A_NAME.search(core)
     )
 
 

@@ -477,3 +477,9 @@ def test_a_graduate_diplomas_title_is_not_read_into_its_holders_name(lines):
     from the title on ("毕业证书学生李静怡")."""
     pages = [page("diploma", "d.pdf", lines)]
     assert [r.text for r in facts.holder_names([facts.PageText(1, pages[0].lines)])] == ["李静怡"]
+
+
+@pytest.mark.parametrize("lines", [["毕业证书", "学生毕业伟，性别男，一九九〇年五月生"], ["学位证书", "毕业伟，男，一九九〇年五月生。在本校完成了硕士学位的学习"], [("姓名", "毕业伟")]])
+def test_a_name_beginning_with_the_surname_bi_and_ye_is_still_a_name(lines):
+    pages = [page("diploma", "d.pdf", lines)]
+    assert [r.text for r in facts.holder_names([facts.PageText(1, pages[0].lines)])] == ["毕业伟"]
